@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TypedDict
+
+from django.db import transaction
+
+from trellis.billing.models import Invoice, InvoiceLine
+from trellis.documents.models import money
+
+
+class LineData(TypedDict, total=False):
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    taxable: bool
+
+
+def invoice_status_for_payment(*, invoice: Invoice) -> str:
+    """The status an issued invoice has for what has been paid on it."""
+    if invoice.amount_paid <= 0 and invoice.total > 0:
+        return Invoice.Status.OPEN
+    if invoice.amount_paid >= invoice.total:
+        return Invoice.Status.PAID
+    return Invoice.Status.PARTIALLY_PAID
+
+
+def invoice_set_lines(*, invoice: Invoice, lines: Iterable[LineData]) -> Invoice:
+    """Replace the invoice's lines, set subtotal, tax and total from them, and
+    bring an issued invoice's status in line with what has been paid.
+
+    Tax is the invoice's rate applied to the sum of the taxable lines, rounded
+    half up to the cent once, on the sum rather than per line.
+    """
+    rows = [InvoiceLine(position=position, **line) for position, line in enumerate(lines)]
+    invoice.subtotal = money(sum((row.amount for row in rows), Decimal(0)))
+    taxable = sum((row.amount for row in rows if row.taxable), Decimal(0))
+    invoice.tax = money(taxable * invoice.tax_rate / 100)
+    invoice.total = invoice.subtotal + invoice.tax
+    if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.VOID):
+        invoice.status = invoice_status_for_payment(invoice=invoice)
+    with transaction.atomic():
+        invoice.save()
+        invoice.lines.all().delete()
+        for row in rows:
+            row.invoice = invoice
+        InvoiceLine.objects.bulk_create(rows)
+    return invoice

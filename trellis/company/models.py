@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #2f6b3a.")
+currency_code = RegexValidator(r"^[A-Z]{3}$", "Enter a three-letter ISO currency code, like USD.")
+
+
+class Company(models.Model):
+    """The landscaping company this Trellis installation serves: there is one row.
+
+    Branding and the portal switches live here, so staff change them in the back
+    office rather than in a deployment setting.
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    name = models.CharField(max_length=200, default="Your landscaping company")
+    logo = models.ImageField(upload_to="company/", blank=True)
+    brand_colour = models.CharField(max_length=7, default="#2f6b3a", validators=[hex_colour])
+    currency = models.CharField(max_length=3, default="USD", validators=[currency_code])
+    sending_address = models.EmailField(
+        default="portal@example.com",
+        help_text="The From address of portal email when the staff user's own domain "
+        "is not verified for sending.",
+    )
+    verified_sending_domains = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Domains verified for sending (SPF/DKIM), e.g. [\"greenway.example\"]. "
+        "Staff with an address on one of these send invitations from their own address.",
+    )
+    proposals_enabled = models.BooleanField("Proposals section on", default=True)
+    invoices_enabled = models.BooleanField("Invoices section on", default=True)
+    requests_enabled = models.BooleanField("Requests section on", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "company settings"
+        verbose_name_plural = "company settings"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="company_is_a_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> Company:
+        company, _ = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+        return company
+
+    def sends_for_domain(self, domain: str) -> bool:
+        return domain.lower() in {d.lower() for d in self.verified_sending_domains}

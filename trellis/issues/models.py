@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Issue(models.Model):
+    """Work a customer or staff raised about a property; the portal calls it a Request.
+
+    It reaches the portal only with `include_client` on, and then only its
+    Public comments do.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    property = models.ForeignKey(
+        "customers.Property", on_delete=models.PROTECT, related_name="issues"
+    )
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    include_client = models.BooleanField(
+        "Include Client", default=False, help_text="Show this issue to the customer in the portal."
+    )
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who raised it.",
+    )
+    created_by_contact = models.ForeignKey(
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="raised_issues",
+        help_text="The customer who raised it in the portal.",
+    )
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["property", "include_client", "status"], name="issue_property_visible"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "in_progress", "closed"]), name="issue_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(created_by_user__isnull=True) | Q(created_by_contact__isnull=True),
+                name="issue_raised_by_one_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Comment(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who wrote it.",
+    )
+    author_contact = models.ForeignKey(
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+        help_text="The customer who wrote it.",
+    )
+    body = models.TextField()
+    is_public = models.BooleanField(
+        "Public", default=False, help_text="Show this comment to the customer in the portal."
+    )
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["issue", "is_public", "created_at"], name="comment_issue_public")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(author_user__isnull=True) | Q(author_contact__isnull=True),
+                name="comment_written_by_one_person",
+            ),
+            # What a customer writes is always public (DESIGN.md, "Who sees what").
+            models.CheckConstraint(
+                condition=Q(author_contact__isnull=True) | Q(is_public=True),
+                name="comment_by_customer_is_public",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+    @property
+    def author_name(self) -> str:
+        if self.author_contact_id is not None:
+            return self.author_contact.full_name  # type: ignore[union-attr]
+        if self.author_user_id is not None:
+            return self.author_user.get_full_name()  # type: ignore[union-attr]
+        return ""

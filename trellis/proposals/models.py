@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from trellis.documents.models import LineItem, PublishedDocument, money
+
+
+class Proposal(PublishedDocument):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    valid_until = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True, help_text="Shown to the customer on the proposal.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["property", "status"], name="proposal_property_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "sent", "approved", "declined", "withdrawn"]),
+                name="proposal_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal {self.number}"
+
+    @property
+    def total(self) -> Decimal:
+        """Required items plus the optional items the customer chose."""
+        return money(sum((i.amount for i in self.items.all() if i.counts), Decimal(0)))
+
+
+class ProposalItem(LineItem):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="items")
+    optional = models.BooleanField(default=False, help_text="The customer may choose it or not.")
+    chosen = models.BooleanField(default=False, help_text="An optional item the customer wants.")
+
+    class Meta(LineItem.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(optional=True) | models.Q(chosen=False),
+                name="proposal_item_only_optional_items_are_chosen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def counts(self) -> bool:
+        return not self.optional or self.chosen
