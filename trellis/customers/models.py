@@ -47,7 +47,7 @@ class Property(models.Model):
     region = models.CharField("state / region", max_length=100, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    contacts = models.ManyToManyField(
+    contacts: models.ManyToManyField[Contact, PropertyContact] = models.ManyToManyField(
         Contact, through="PropertyContact", related_name="properties"
     )
     created_at = models.DateTimeField(auto_now_add=True)

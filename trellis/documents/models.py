@@ -3,6 +3,7 @@ published to the portal by printing or emailing, and are made of priced lines.""
 
 from __future__ import annotations
 
+import builtins
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MinValueValidator
@@ -25,9 +26,14 @@ def money_field(verbose_name: str | None = None, **kwargs: object) -> models.Dec
 class PublishedDocument(models.Model):
     """A document that appears in the portal once printed or emailed, never before."""
 
+    property = models.ForeignKey(
+        "customers.Property", on_delete=models.PROTECT, related_name="%(class)ss"
+    )
     number = models.CharField(max_length=40, unique=True)
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    printed_at = models.DateTimeField(null=True, blank=True, help_text="When its PDF was generated.")
+    printed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its PDF was generated."
+    )
     emailed_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was emailed to the customer."
     )
@@ -37,15 +43,10 @@ class PublishedDocument(models.Model):
     class Meta:
         abstract = True
 
-    @property
+    # `property` is a field name in this class body, hence `builtins.property`.
+    @builtins.property
     def is_published(self) -> bool:
         return self.printed_at is not None or self.emailed_at is not None
-
-    # Declared after the methods above: inside this class body the field's name
-    # shadows the `property` decorator.
-    property = models.ForeignKey(
-        "customers.Property", on_delete=models.PROTECT, related_name="%(class)ss"
-    )
 
 
 class LineItem(models.Model):

@@ -16,7 +16,7 @@ from trellis.issues.models import Comment, Issue
 from trellis.proposals.models import Proposal
 from trellis.proposals.services import proposal_set_items
 
-DEFAULT_PASSWORD = "correct horse battery staple"
+DEFAULT_PASSWORD = "correct horse battery staple"  # noqa: S105 (test accounts only)
 
 
 class StaffFactory(factory.django.DjangoModelFactory):
@@ -31,7 +31,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -58,7 +58,7 @@ class CustomerAccountFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -95,7 +95,7 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     status = Proposal.Status.SENT
 
     @factory.post_generation
-    def items(obj, create, extracted, **kwargs):  # noqa: N805
+    def items(obj, create, extracted, **kwargs):
         if create:
             proposal_set_items(
                 proposal=obj,
@@ -117,11 +117,12 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     due_on = factory.LazyAttribute(lambda o: o.issued_on + dt.timedelta(days=30))
 
     @factory.post_generation
-    def lines(obj, create, extracted, **kwargs):  # noqa: N805
+    def lines(obj, create, extracted, **kwargs):
         if create:
             invoice_set_lines(
                 invoice=obj,
-                lines=extracted or [{"description": "Maintenance", "unit_price": Decimal("100.00")}],
+                lines=extracted
+                or [{"description": "Maintenance", "unit_price": Decimal("100.00")}],
             )
 
 

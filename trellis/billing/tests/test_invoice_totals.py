@@ -28,11 +28,15 @@ def test_totals_come_from_the_lines_with_tax_on_taxable_lines_only():
 
 def test_an_issued_invoice_takes_its_status_from_what_was_paid():
     invoice = InvoiceFactory.build(amount_paid=Decimal("40.00"), property=InvoiceFactory().property)
-    invoice_set_lines(invoice=invoice, lines=[{"description": "Edging", "unit_price": Decimal("100")}])
+    invoice_set_lines(
+        invoice=invoice, lines=[{"description": "Edging", "unit_price": Decimal("100")}]
+    )
     assert invoice.status == Invoice.Status.PARTIALLY_PAID
 
     invoice.amount_paid = Decimal("100.00")
-    invoice_set_lines(invoice=invoice, lines=[{"description": "Edging", "unit_price": Decimal("100")}])
+    invoice_set_lines(
+        invoice=invoice, lines=[{"description": "Edging", "unit_price": Decimal("100")}]
+    )
     assert invoice.status == Invoice.Status.PAID
 
 
