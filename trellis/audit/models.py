@@ -18,9 +18,7 @@ class AuditEntry(models.Model):
         help_text="Empty when the system acted (an import, a scheduled task).",
     )
     action = models.CharField(max_length=100, help_text='Dotted name, e.g. "invoice.printed".')
-    target_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 from trellis.documents.models import LineItem, PublishedDocument, money_field
 
@@ -48,7 +49,12 @@ class Invoice(PublishedDocument):
                 condition=Q(status__in=["draft", "open", "partially_paid", "paid", "void"]),
                 name="invoice_status_known",
             ),
-            models.CheckConstraint(condition=Q(total=F("subtotal") + F("tax")), name="invoice_total_is_subtotal_plus_tax"),
+            # Rounded because SQLite keeps decimals as binary floats, where
+            # 2062.40 + 38.28 is 2100.6800000000003; exact on PostgreSQL anyway.
+            models.CheckConstraint(
+                condition=Q(total=Round(F("subtotal") + F("tax"), 2)),
+                name="invoice_total_is_subtotal_plus_tax",
+            ),
             models.CheckConstraint(condition=Q(tax__gte=0), name="invoice_tax_not_negative"),
             models.CheckConstraint(
                 condition=Q(amount_paid__gte=0, amount_paid__lte=F("total")),
@@ -59,14 +65,17 @@ class Invoice(PublishedDocument):
                 name="invoice_draft_or_open_has_no_payment",
             ),
             models.CheckConstraint(
-                condition=~Q(status="partially_paid") | Q(amount_paid__gt=0, amount_paid__lt=F("total")),
+                condition=~Q(status="partially_paid")
+                | Q(amount_paid__gt=0, amount_paid__lt=F("total")),
                 name="invoice_partially_paid_has_some_balance",
             ),
             models.CheckConstraint(
                 condition=~Q(status="paid") | Q(amount_paid=F("total")),
                 name="invoice_paid_has_no_balance",
             ),
-            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_on_or_after_issue"),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_on_or_after_issue"
+            ),
         ]
 
     def __str__(self) -> str:

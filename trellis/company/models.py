@@ -29,7 +29,7 @@ class Company(models.Model):
     verified_sending_domains = models.JSONField(
         default=list,
         blank=True,
-        help_text="Domains verified for sending (SPF/DKIM), e.g. [\"greenway.example\"]. "
+        help_text='Domains verified for sending (SPF/DKIM), e.g. ["greenway.example"]. '
         "Staff with an address on one of these send invitations from their own address.",
     )
     proposals_enabled = models.BooleanField("Proposals section on", default=True)

@@ -84,17 +84,21 @@ class PropertyContact(models.Model):
         ordering = ["property", "role", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["property", "contact", "role"], name="property_contact_role_once"
+                fields=["property", "contact", "role"],
+                name="property_contact_role_once",
+                violation_error_message="This contact already holds that role on this property.",
             ),
             models.UniqueConstraint(
                 fields=["property"],
                 condition=models.Q(role="primary"),
                 name="property_has_one_primary_contact",
+                violation_error_message="This property already has a Primary contact.",
             ),
             models.UniqueConstraint(
                 fields=["property"],
                 condition=models.Q(role="billing"),
                 name="property_has_one_billing_contact",
+                violation_error_message="This property already has a Billing contact.",
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=["primary", "billing", "other"]),

@@ -18,7 +18,7 @@ def test_staff_sign_in_to_the_back_office(live_server, page):
     page.get_by_role("button", name="Log in").click()
 
     expect(page.get_by_role("heading", name="Back office")).to_be_visible()
-    expect(page.get_by_role("link", name="Contacts")).to_be_visible()
+    expect(page.get_by_role("link", name="Contacts", exact=True).first).to_be_visible()
 
 
 def test_a_wrong_password_keeps_the_office_closed(live_server, page):

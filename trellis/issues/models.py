@@ -98,7 +98,9 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["issue", "is_public", "created_at"], name="comment_issue_public")]
+        indexes = [
+            models.Index(fields=["issue", "is_public", "created_at"], name="comment_issue_public")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(author_user__isnull=True) | Q(author_contact__isnull=True),

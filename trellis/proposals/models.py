@@ -25,7 +25,9 @@ class Proposal(PublishedDocument):
         indexes = [models.Index(fields=["property", "status"], name="proposal_property_status")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "sent", "approved", "declined", "withdrawn"]),
+                condition=models.Q(
+                    status__in=["draft", "sent", "approved", "declined", "withdrawn"]
+                ),
                 name="proposal_status_known",
             ),
         ]

@@ -53,3 +53,21 @@ def test_the_database_refuses_a_payment_recorded_on_an_open_invoice():
     invoice = InvoiceFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Invoice.objects.filter(pk=invoice.pk).update(amount_paid=Decimal("10.00"))
+
+
+def test_totals_whose_sum_is_inexact_in_binary_floating_point_are_accepted():
+    # SQLite keeps decimals as binary floats: 2062.40 + 38.28 is 2100.6800000000003
+    # there, so the total check must round before it compares.
+    invoice = InvoiceFactory(
+        tax_rate=Decimal("6.25"),
+        lines=[
+            {"description": "Wall repair", "unit_price": Decimal("1450.00"), "taxable": False},
+            {"description": "Wall block", "unit_price": Decimal("612.40")},
+        ],
+    )
+    invoice.refresh_from_db()
+    assert (invoice.subtotal, invoice.tax, invoice.total) == (
+        Decimal("2062.40"),
+        Decimal("38.28"),
+        Decimal("2100.68"),
+    )

@@ -1,0 +1,75 @@
+"""`trellis demo_accounts`: passwords for the demo's people, after `trellis import demo/demo.json`.
+
+For a demonstration only: it sets passwords everyone can read in this file,
+so it refuses to run unless DEBUG is on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from trellis.accounts.models import User
+from trellis.customers.models import Contact
+
+STAFF_EMAILS = ("jane.smith@greenway.example", "omar.haddad@greenway.example")
+STAFF_PASSWORD = "demo-staff-2026"  # noqa: S105 - a published demo password
+# Maria Lopez sees two properties' content; Sarah Mitchell-Hayes is Primary
+# where someone else is Billing; Kevin Walsh holds only "other" roles and sees
+# nothing. See demo/README.md.
+CUSTOMER_EXTERNAL_IDS = ("C-1001", "C-1003", "C-1014")
+CUSTOMER_PASSWORD = "demo-customer-2026"  # noqa: S105 - a published demo password
+
+
+class Command(BaseCommand):
+    help = (
+        "Demo only (DEBUG on): give the demo staff superuser rights and a password, "
+        "and three demo contacts a portal account."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "demo_accounts sets well-known passwords and superuser rights, so it runs "
+                "only with DEBUG on. Set DEBUG=1 in a development environment."
+            )
+        with transaction.atomic():
+            staff = [self.staff_user(email) for email in STAFF_EMAILS]
+            customers = [self.customer_account(xid) for xid in CUSTOMER_EXTERNAL_IDS]
+
+        self.stdout.write(self.style.SUCCESS("Demo accounts are ready."))
+        self.stdout.write(f"\nStaff (back office), password: {STAFF_PASSWORD}")
+        for user in staff:
+            self.stdout.write(f"  {user.email}  ({user.get_full_name()})")
+        self.stdout.write(f"\nCustomers (portal), password: {CUSTOMER_PASSWORD}")
+        for account in customers:
+            self.stdout.write(f"  {account.login_email}  ({account.get_full_name()})")
+
+    def staff_user(self, email: str) -> User:
+        user = User.objects.filter(email__iexact=email, contact__isnull=True).first()
+        if user is None:
+            raise CommandError(f"No staff user {email}: run `trellis import demo/demo.json` first.")
+        user.is_staff = True
+        user.is_superuser = True
+        user.is_active = True
+        user.set_password(STAFF_PASSWORD)
+        user.save()
+        return user
+
+    def customer_account(self, external_id: str) -> User:
+        contact = Contact.objects.filter(external_id=external_id).first()
+        if contact is None:
+            raise CommandError(
+                f"No contact {external_id}: run `trellis import demo/demo.json` first."
+            )
+        if not contact.email:
+            raise CommandError(f"Contact {external_id} has no email to sign in with.")
+        # A customer account has no email of its own: it signs in with the contact's.
+        account, _ = User.objects.get_or_create(contact=contact, defaults={"email": None})
+        account.is_active = True
+        account.set_password(CUSTOMER_PASSWORD)
+        account.save()
+        return account

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+
+from trellis.billing.models import Invoice, InvoiceLine
+from trellis.billing.services import invoice_set_lines, invoice_totals
+from trellis.documents.admin import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
+
+Status = Invoice.Status
+
+
+class InvoiceForm(forms.ModelForm):
+    def clean_status(self) -> str:
+        # Partially paid and Paid follow from payments (invoice_set_lines and,
+        # later, the payment services set them); staff choose the rest.
+        status = self.cleaned_data["status"]
+        invoice = self.instance
+        if invoice.amount_paid > 0 and status in (Status.DRAFT, Status.OPEN):
+            raise ValidationError("This invoice has payments: it can't be Draft or Open.")
+        if status in (Status.PARTIALLY_PAID, Status.PAID) and status != invoice.status:
+            raise ValidationError("Partially paid and Paid follow from payments: choose Open.")
+        return status
+
+
+class InvoiceLineFormSet(LinesFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        # Refuse here, with a message, what the database would refuse on save.
+        invoice = self.instance
+        totals = invoice_totals(lines=self.rows(), tax_rate=invoice.tax_rate)  # type: ignore[arg-type]
+        if totals.total < 0:
+            raise ValidationError("The invoice can't come to less than zero.")
+        if totals.tax < 0:
+            raise ValidationError("The taxable lines can't add up to less than zero.")
+        if totals.total < invoice.amount_paid:
+            raise ValidationError(
+                f"These lines come to {totals.total}, less than the {invoice.amount_paid} "
+                "already paid."
+            )
+
+    def save_lines(self, rows: list[dict[str, Any]]) -> None:
+        invoice_set_lines(invoice=self.instance, lines=rows)  # type: ignore[arg-type]
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    formset = InvoiceLineFormSet
+    fields = ["description", "quantity", "unit_price", "taxable"]
+    extra = 1
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(PublishedDocumentAdmin):
+    form = InvoiceForm
+    inlines = [InvoiceLineInline]
+    list_display = [
+        "number",
+        "property",
+        "status",
+        "issued_on",
+        "due_on",
+        "printed_at",
+        "emailed_at",
+        "published",
+        "total",
+        "balance",
+    ]
+    list_filter = ["status", PublishedFilter, "due_on", "issued_on"]
+    date_hierarchy = "issued_on"
+    ordering = ["-issued_on", "-id"]
+    money_fields = ["subtotal", "tax", "total", "amount_paid", "balance"]
+    readonly_fields = [*money_fields, *PublishedDocumentAdmin.readonly_fields]
+    fieldsets = [
+        (None, {"fields": ["number", "property", "status", "issued_on", "due_on", "memo"]}),
+        (
+            "Totals",
+            {
+                "fields": ["tax_rate", *money_fields],
+                "description": "Worked out from the lines when the invoice is saved; "
+                "the amount paid comes from payments.",
+            },
+        ),
+        ("Publishing", {"fields": [*PublishedDocumentAdmin.readonly_fields]}),
+        ("Import", {"fields": ["external_id"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
+        return super().get_queryset(request).annotate(balance_due=F("total") - F("amount_paid"))
+
+    @admin.display(description="balance", ordering="balance_due")
+    def balance(self, invoice: Invoice) -> Decimal:
+        return invoice.balance

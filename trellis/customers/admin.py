@@ -1,0 +1,267 @@
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+
+from trellis.accounts.models import User
+from trellis.audit.admin import AuditedAdminMixin
+from trellis.customers.models import Contact, Property, PropertyContact
+from trellis.customers.services import property_set_roles
+
+Role = PropertyContact.Role
+
+
+class PortalVerifiedFilter(admin.SimpleListFilter):
+    title = "Customer Portal Verified"
+    parameter_name = "verified"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        # `portal_verified` is annotated by ContactAdmin.get_queryset.
+        if self.value() == "yes":
+            return queryset.filter(portal_verified=True)
+        if self.value() == "no":
+            return queryset.filter(portal_verified=False)
+        return None
+
+
+class PropertyFilter(admin.SimpleListFilter):
+    """Contacts holding a role on one property. Listing every property here
+    would make the sidebar as long as the property list, so the filter is
+    reached from the property list's "contacts" link and only shows itself
+    once chosen."""
+
+    title = "property"
+    parameter_name = "property"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        if value is None or not value.isdigit():
+            return []
+        return [(str(p.pk), p.name) for p in Property.objects.filter(pk=value)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        value = self.value()
+        if value is None:
+            return None
+        roles = PropertyContact.objects.filter(contact=OuterRef("pk"), property_id=value)
+        return queryset.filter(Exists(roles))
+
+
+class ContactRolesInline(admin.TabularInline):
+    """A contact's roles, for reading: they are set on the property's page,
+    where the whole set of a property's roles is checked at once."""
+
+    model = PropertyContact
+    fields = ["property", "role"]
+    readonly_fields = ["property", "role"]
+    verbose_name = "role on a property"
+    verbose_name_plural = "roles on properties (set them on the property's page)"
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PropertyContact]:
+        return super().get_queryset(request).select_related("property")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Contact)
+class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "email",
+        "phone",
+        "company_name",
+        "portal_verified",
+        "updated_at",
+    ]
+    list_filter = [PortalVerifiedFilter, "roles__role", PropertyFilter]
+    search_fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company_name",
+        "=external_id",
+        "roles__property__name",
+    ]
+    ordering = ["last_name", "first_name", "id"]
+    readonly_fields = ["portal_verified", "portal_verified_since", "created_at", "updated_at"]
+    inlines = [ContactRolesInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
+        # Verified is the existence of a portal account: one subquery, so the
+        # list costs the same whatever its length.
+        accounts = User.objects.filter(contact=OuterRef("pk"))
+        return super().get_queryset(request).annotate(portal_verified=Exists(accounts))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Contact | None = None) -> Any:
+        fieldsets: list[Any] = [
+            (None, {"fields": ["first_name", "last_name", "email", "phone", "company_name"]}),
+        ]
+        if obj is not None:
+            portal = ["portal_verified", "portal_verified_since"]
+            fieldsets.append(("Customer portal", {"fields": portal}))
+            fieldsets.append(("Record", {"fields": ["external_id", "created_at", "updated_at"]}))
+        else:
+            fieldsets.append(("Record", {"fields": ["external_id"]}))
+        return fieldsets
+
+    @admin.display(description="name", ordering="last_name")
+    def full_name(self, contact: Contact) -> str:
+        return contact.full_name
+
+    @admin.display(boolean=True, description="Customer Portal Verified", ordering="portal_verified")
+    def portal_verified(self, contact: Contact) -> bool:
+        return bool(contact.portal_verified)  # type: ignore[attr-defined]
+
+    @admin.display(description="Customer Portal Verified since")
+    def portal_verified_since(self, contact: Contact) -> str | None:
+        try:
+            joined = contact.portal_account.date_joined
+        except ObjectDoesNotExist:
+            return None
+        return date_format(timezone.localtime(joined), "DATETIME_FORMAT")
+
+
+class RolesFormSet(BaseInlineFormSet):
+    """A property's roles, checked as a whole and saved by `property_set_roles`,
+    so that staff can swap who is Primary and who is Billing in one save."""
+
+    def roles(self) -> list[tuple[Contact, str]]:
+        return [
+            (form.cleaned_data["contact"], form.cleaned_data["role"])
+            for form in self.forms
+            if form.cleaned_data and form not in self.deleted_forms
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        held = Counter(role for _, role in self.roles())
+        for role in (Role.PRIMARY, Role.BILLING):
+            if held[role] > 1:
+                raise ValidationError(f"A property has one {role.label} contact at most.")
+
+    def save(self, commit: bool = True) -> list[Any]:
+        # Without commit, this only lists what was added, changed and deleted
+        # for the admin's change message (and the audit entry).
+        saved = super().save(commit=False)
+        if commit:
+            property_set_roles(property=self.instance, roles=self.roles())
+        return saved
+
+
+class PropertyRolesInline(admin.TabularInline):
+    model = PropertyContact
+    formset = RolesFormSet
+    fields = ["contact", "role"]
+    autocomplete_fields = ["contact"]
+    verbose_name = "contact role"
+    verbose_name_plural = "contact roles (only Primary and Billing see the property in the portal)"
+    extra = 1
+
+
+class MissingRoleFilter(admin.SimpleListFilter):
+    """A property with no Primary or Billing contact is seen by nobody in the portal."""
+
+    title = "portal contacts"
+    parameter_name = "missing"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(Role.PRIMARY, "No Primary contact"), (Role.BILLING, "No Billing contact")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        if self.value() not in (Role.PRIMARY, Role.BILLING):
+            return None
+        held = PropertyContact.objects.filter(property=OuterRef("pk"), role=self.value())
+        return queryset.filter(~Exists(held))
+
+
+@admin.register(Property)
+class PropertyAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "name",
+        "address",
+        "primary_contact",
+        "billing_contact",
+        "contacts_link",
+        "updated_at",
+    ]
+    list_filter = [MissingRoleFilter, "city", "region"]
+    search_fields = [
+        "name",
+        "street",
+        "city",
+        "postal_code",
+        "=external_id",
+        "roles__contact__last_name",
+        "roles__contact__email",
+    ]
+    ordering = ["name", "id"]
+    fields = ["name", "street", "city", "region", "postal_code", "external_id"]
+    inlines = [PropertyRolesInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Property]:
+        # The Primary and Billing contacts of a whole page in one more query.
+        portal_roles = PropertyContact.objects.filter(
+            role__in=[Role.PRIMARY, Role.BILLING]
+        ).select_related("contact")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("roles", queryset=portal_roles, to_attr="portal_roles"))
+        )
+
+    def _holder(self, prop: Property, role: str) -> Contact | None:
+        held = (pc.contact for pc in prop.portal_roles if pc.role == role)  # type: ignore[attr-defined]
+        return next(held, None)
+
+    @admin.display(description="primary contact")
+    def primary_contact(self, prop: Property) -> Contact | None:
+        return self._holder(prop, Role.PRIMARY)
+
+    @admin.display(description="billing contact")
+    def billing_contact(self, prop: Property) -> Contact | None:
+        return self._holder(prop, Role.BILLING)
+
+    @admin.display(description="contacts")
+    def contacts_link(self, prop: Property) -> str:
+        url = reverse("admin:customers_contact_changelist")
+        return format_html('<a href="{}?property={}">Contacts</a>', url, prop.pk)
+
+
+@admin.register(PropertyContact)
+class PropertyContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_name = "property_contact"
+    list_display = ["property", "contact", "role", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["property", "contact"]
+    search_fields = [
+        "property__name",
+        "contact__first_name",
+        "contact__last_name",
+        "contact__email",
+    ]
+    autocomplete_fields = ["property", "contact"]
+    ordering = ["property__name", "role", "id"]

@@ -1,0 +1,43 @@
+"""`trellis import FILE.json`: load customers and their documents (docs/import-format.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from trellis.imports.services import ImportRejected, import_document, parse_document
+
+
+class Command(BaseCommand):
+    help = "Import a company's customers and their documents from a JSON file, all or nothing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="the JSON file, in Trellis's import format")
+
+    def handle(self, *args: Any, file: Path, **options: Any) -> None:
+        try:
+            text = file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from error
+        try:
+            data = parse_document(text)
+        except ValueError as error:
+            raise CommandError(f"{file} is not valid JSON: {error}.") from error
+        try:
+            result = import_document(data=data)
+        except ImportRejected as rejected:
+            for problem in rejected.problems:
+                self.stderr.write(problem)
+            count = len(rejected.problems)
+            raise CommandError(
+                f"Nothing was imported from {file}: "
+                f"{count} problem{'s' if count != 1 else ''} (listed above)."
+            ) from None
+
+        self.stdout.write(self.style.SUCCESS(f"Imported {file}:"))
+        for kind, counts in result.counts.items():
+            self.stdout.write(
+                f"  {kind:<11} {counts['created']:>5} created {counts['updated']:>5} updated"
+            )

@@ -1,0 +1,53 @@
+"""One object of every model the office shows, for tests that visit them all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import Group
+from django.db import models
+from django.urls import reverse
+
+from trellis.audit.services import audit_record
+from trellis.company.models import Company
+from trellis.testing.factories import (
+    CommentFactory,
+    ContactFactory,
+    InvoiceFactory,
+    IssueFactory,
+    PropertyContactFactory,
+    PropertyFactory,
+    ProposalFactory,
+    StaffFactory,
+)
+
+
+def _audit_entry() -> models.Model:
+    contact = ContactFactory()
+    return audit_record(action="contact.changed", target=contact)
+
+
+def _group() -> models.Model:
+    return Group.objects.create(name=f"Crew {Group.objects.count()}")
+
+
+# Each model's admin, by "app_label.model_name", and a way to make one of it.
+MAKERS: dict[str, Callable[[], models.Model]] = {
+    "accounts.user": StaffFactory,
+    "auth.group": _group,
+    "company.company": Company.load,
+    "audit.auditentry": _audit_entry,
+    "customers.contact": ContactFactory,
+    "customers.property": PropertyFactory,
+    "customers.propertycontact": PropertyContactFactory,
+    "proposals.proposal": ProposalFactory,
+    "billing.invoice": InvoiceFactory,
+    "issues.issue": IssueFactory,
+    "issues.comment": CommentFactory,
+}
+
+
+def admin_url(label: str, page: str, *args: object) -> str:
+    """The URL of one of a model's admin pages: "changelist", "add", "change"…"""
+    app_label, model_name = label.split(".")
+    return reverse(f"admin:{app_label}_{model_name}_{page}", args=args)

@@ -1,0 +1,113 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from trellis.customers.models import PropertyContact
+from trellis.testing.factories import (
+    ContactFactory,
+    CustomerAccountFactory,
+    PropertyContactFactory,
+    PropertyFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CONTACTS = reverse("admin:customers_contact_changelist")
+Role = PropertyContact.Role
+
+
+def listed(response):
+    return {contact.first_name: contact for contact in response.context["cl"].result_list}
+
+
+def test_the_contact_list_shows_who_is_customer_portal_verified(office, alice, charlie):
+    response = office.get(CONTACTS)
+
+    assert "Customer Portal Verified" in response.text
+    contacts = listed(response)
+    assert contacts["Alice"].portal_verified is True
+    assert contacts["Charlie"].portal_verified is False
+
+
+def test_the_verified_filter_lists_alice_under_yes_and_charlie_under_no(office, alice, charlie):
+    assert set(listed(office.get(CONTACTS, {"verified": "yes"}))) == {"Alice"}
+    assert set(listed(office.get(CONTACTS, {"verified": "no"}))) == {"Charlie"}
+
+
+def make_contacts(count):
+    for n in range(count):
+        contact = ContactFactory()
+        if n % 2:
+            CustomerAccountFactory(contact=contact)
+        PropertyContactFactory(contact=contact, role=Role.BILLING if n % 3 else Role.PRIMARY)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_contact_list_runs_as_many_queries_for_40_contacts_as_for_5(office):
+    make_contacts(5)
+    with_five = count_queries(office, CONTACTS)
+    make_contacts(35)
+    assert count_queries(office, CONTACTS) == with_five
+
+
+@pytest.mark.parametrize("contacts", [5, 40])
+def test_the_contact_list_runs_a_handful_of_queries(
+    office, contacts, django_assert_max_num_queries
+):
+    make_contacts(contacts)
+    # Session, user, two counts, the company check of the sidebar's "add"
+    # links, and the page of contacts with its Exists subquery.
+    with django_assert_max_num_queries(6):
+        office.get(CONTACTS, {"verified": "yes"})
+
+
+def test_the_contact_page_says_since_when_the_contact_is_verified(office, alice):
+    alice.date_joined = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+    alice.save()
+
+    response = office.get(reverse("admin:customers_contact_change", args=[alice.contact.pk]))
+
+    assert "Customer Portal Verified since" in response.text
+    assert "March 2, 2026, 9:30 a.m." in response.text
+
+
+def test_an_unverified_contact_has_no_verified_since_date(office, charlie):
+    response = office.get(reverse("admin:customers_contact_change", args=[charlie.pk]))
+    assert response.context["adminform"].model_admin.portal_verified_since(charlie) is None
+
+
+def test_the_contact_page_lists_the_contacts_roles_on_properties(office, charlie):
+    PropertyContactFactory(contact=charlie, property__name="Oak Lodge", role=Role.BILLING)
+
+    response = office.get(reverse("admin:customers_contact_change", args=[charlie.pk]))
+
+    [roles] = response.context["inline_admin_formsets"]
+    assert [(f.instance.property.name, f.instance.role) for f in roles.formset.forms] == [
+        ("Oak Lodge", Role.BILLING)
+    ]
+    assert "Oak Lodge" in response.text
+
+
+def test_the_property_filter_lists_the_contacts_holding_a_role_on_it(office, alice, charlie):
+    oak = PropertyFactory(name="Oak Lodge")
+    PropertyContactFactory(property=oak, contact=charlie, role=Role.PRIMARY)
+    PropertyContactFactory(property=oak, contact=charlie, role=Role.BILLING)
+    PropertyContactFactory(contact=alice.contact)
+
+    response = office.get(CONTACTS, {"property": oak.pk})
+
+    assert [c.first_name for c in response.context["cl"].result_list] == ["Charlie"]
+    assert "Oak Lodge" in response.text  # the chosen filter shows in the sidebar
+
+
+def test_contacts_are_found_by_the_name_of_a_property_they_hold_a_role_on(office, alice, charlie):
+    PropertyContactFactory(property__name="Oak Lodge", contact=charlie)
+    assert set(listed(office.get(CONTACTS, {"q": "oak lodge"}))) == {"Charlie"}
