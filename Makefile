@@ -30,7 +30,8 @@ demo: install
 	@$(DEMO_ENV) $(BIN)/trellis import demo/demo.json
 	@$(DEMO_ENV) $(BIN)/trellis demo_accounts
 	@echo
-	@echo "Trellis is running at http://127.0.0.1:$(PORT)/  (back office: http://127.0.0.1:$(PORT)/office/). Ctrl-C stops it."
+	@echo "Trellis is running. Customer portal: http://127.0.0.1:$(PORT)/  Back office: http://127.0.0.1:$(PORT)/office/"
+	@echo "Email is captured, not sent: staff read it in the back office under Email. Ctrl-C stops the server."
 	@$(DEMO_ENV) $(BIN)/trellis runserver 127.0.0.1:$(PORT) --noreload
 
 # DATABASE_URL picks the database (SQLite by default), e.g.

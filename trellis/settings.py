@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
     "trellis.accounts",
     "trellis.company",
     "trellis.audit",
@@ -56,7 +57,9 @@ INSTALLED_APPS = [
     "trellis.billing",
     "trellis.issues",
     "trellis.documents",
+    "trellis.mail",
     "trellis.imports",
+    "trellis.portal",
     "trellis.office",
 ]
 
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "trellis.accounts.middleware.SessionLifetimeMiddleware",
+    "trellis.accounts.middleware.CustomerLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -85,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "trellis.portal.context_processors.company",
             ],
         },
     },
@@ -104,7 +110,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["trellis.accounts.backends.EmailBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -115,10 +121,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "portal:sign-in"
+LOGIN_REDIRECT_URL = "portal:home"
+
+# Single-use links sent by email.
+INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", default=7)
+PASSWORD_RESET_LIFETIME_MINUTES = env_int("PASSWORD_RESET_LIFETIME_MINUTES", default=60)
+
+# Portal sign-in throttling: failures allowed in the window, per email and per IP.
+SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", default=15)
+SIGN_IN_FAILURES_PER_EMAIL = env_int("SIGN_IN_FAILURES_PER_EMAIL", default=5)
+SIGN_IN_FAILURES_PER_IP = env_int("SIGN_IN_FAILURES_PER_IP", default=30)
+# How many reverse proxies in front of Trellis append to X-Forwarded-For (0: none,
+# so REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
+# Compiled catalogs (.mo) are committed, so no gettext tools are needed to install.
+LOCALE_PATHS = [BASE_DIR / "trellis" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -148,8 +169,38 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="portal@trellis.invalid")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Every email is an OutgoingEmail row first (staff read it in the back office,
+# the demo's capture included); trellis.mail.delivery sends it. A failed
+# attempt is retried with backoff up to EMAIL_MAX_ATTEMPTS times. A row left
+# "sending" longer than EMAIL_SENDING_TIMEOUT_MINUTES (its worker died) is
+# marked failed, never resent by itself: the server may have accepted it.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", default=8)
+EMAIL_SENDING_TIMEOUT_MINUTES = env_int("EMAIL_SENDING_TIMEOUT_MINUTES", default=15)
+
+# Background tasks, through the Tasks API (django-tasks, Django 6's django.tasks).
+# TASKS_BACKEND=immediate (the default: development, tests, demo) runs a task in
+# the process that enqueues it, after the transaction commits.
+# TASKS_BACKEND=database queues tasks in the database (django-tasks-db) for
+# workers started with `trellis db_worker`.
+# With either, run `trellis send_queued_email --loop` too: it retries failed
+# email when the backend cannot defer a task, and sends any whose task was lost.
+TASKS_BACKEND = env_str("TASKS_BACKEND", default="immediate")
+if TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    INSTALLED_APPS.append("django_tasks_db")
+else:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r} is not a task backend: use immediate or database."
+    )
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# A session ends after this long without a request, and this long after sign-in
+# whatever happens (trellis.accounts.middleware).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", default=60)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 admin.site.site_header = "Trellis back office"
 admin.site.site_title = "Trellis back office"
@@ -8,6 +7,6 @@ admin.site.index_title = "Back office"
 
 urlpatterns = [
     path("office/", admin.site.urls),
-    # The customer portal arrives with its own issue; until then the root leads staff in.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("trellis.portal.urls")),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -88,3 +89,113 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.get_full_name() or self.login_email
+
+
+class AccessToken(models.Model):
+    """A single-use link sent by email: an invitation or a password reset.
+
+    Only the SHA-256 of the token is stored; the token itself exists only in the
+    email. A token works once, until it expires, and issuing a new one of the
+    same purpose for the same contact revokes the earlier ones.
+    """
+
+    class Purpose(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        USED = "used", "Used"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_to = models.EmailField(help_text="The address the link was sent to.")
+    created_by = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who sent it; empty when the customer asked for it.",
+    )
+    email = models.ForeignKey(
+        "mail.OutgoingEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "purpose", "-created_at"], name="token_by_contact"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=["invitation", "password_reset"]),
+                name="token_purpose_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} for {self.sent_to}"
+
+    def state_at(self, moment: datetime) -> str:
+        if self.used_at is not None:
+            return self.State.USED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= moment:
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def state(self) -> str:
+        return self.state_at(timezone.now())
+
+
+class AccessAttempt(models.Model):
+    """Every portal sign-in and forgot-password request, whatever its outcome:
+    what support looks at, and what throttling counts."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Sign-in"
+        PASSWORD_RESET = "password_reset", "Forgot password"
+
+    class Result(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        WRONG_CREDENTIALS = "wrong_credentials", "Wrong email or password"
+        RESET_SENT = "reset_sent", "Reset link sent"
+        NO_ACCOUNT = "no_account", "No account with this email"
+        THROTTLED = "throttled", "Refused: too many attempts"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    email_tried = models.CharField(max_length=320)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_attempts",
+        help_text="The account the email belongs to, if any.",
+    )
+    result = models.CharField(max_length=20, choices=Result.choices)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "email_tried", "-created_at"], name="attempt_by_email"),
+            models.Index(fields=["kind", "ip_address", "-created_at"], name="attempt_by_ip"),
+            models.Index(fields=["user", "-created_at"], name="attempt_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.email_tried}: {self.get_result_display()}"

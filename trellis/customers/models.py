@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -19,12 +20,19 @@ class Contact(models.Model):
     )
     phone = models.CharField(max_length=40, blank=True)
     company_name = models.CharField("customer company", max_length=200, blank=True)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the portal and of the emails this contact receives.",
+    )
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        permissions = [("invite_contact", "Can invite contacts to the customer portal")]
         indexes = [
             models.Index(Lower("email"), name="contact_email_ci_idx"),
             models.Index(fields=["last_name", "first_name"], name="contact_name_idx"),

@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
+from trellis.mail.models import EmailTemplate
+from trellis.mail.tests.emails import queue_email
 from trellis.testing.factories import (
     CommentFactory,
     ContactFactory,
@@ -25,6 +27,14 @@ from trellis.testing.factories import (
 def _audit_entry() -> models.Model:
     contact = ContactFactory()
     return audit_record(action="contact.changed", target=contact)
+
+
+def _email_template() -> models.Model:
+    return EmailTemplate.objects.get_or_create(
+        kind=EmailTemplate.Kind.INVITATION,
+        language="en",
+        defaults={"subject": "Welcome", "body": "Join us: {invitation_link}"},
+    )[0]
 
 
 def _group() -> models.Model:
@@ -44,6 +54,8 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "billing.invoice": InvoiceFactory,
     "issues.issue": IssueFactory,
     "issues.comment": CommentFactory,
+    "mail.outgoingemail": queue_email,
+    "mail.emailtemplate": _email_template,
 }
 
 

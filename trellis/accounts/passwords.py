@@ -1,0 +1,111 @@
+"""Forgot password, staff-sent resets, and changing a password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.urls import reverse
+
+from trellis.accounts.attempts import attempt_record, password_reset_throttled
+from trellis.accounts.models import AccessAttempt, AccessToken, User
+from trellis.accounts.selectors import account_for_sign_in_email
+from trellis.accounts.tokens import token_consume, token_issue
+from trellis.audit.services import audit_record
+from trellis.company.models import Company
+from trellis.customers.models import Contact
+from trellis.mail.compose import compose_from_files
+from trellis.mail.models import OutgoingEmail
+from trellis.mail.senders import sender_for_company
+from trellis.mail.services import email_queue
+
+
+class WrongPassword(Exception):
+    pass
+
+
+def reset_lifetime() -> timedelta:
+    return timedelta(minutes=settings.PASSWORD_RESET_LIFETIME_MINUTES)
+
+
+def password_reset_send(*, contact: Contact, sent_by: User | None = None) -> AccessToken:
+    """Email a reset link to the contact's stored email: never to an address
+    someone typed. Earlier reset links stop working."""
+    company = Company.load()
+    with transaction.atomic():
+        token, raw = token_issue(
+            contact=contact,
+            purpose=AccessToken.Purpose.PASSWORD_RESET,
+            sent_to=contact.email,
+            lifetime=reset_lifetime(),
+            created_by=sent_by,
+        )
+        composed = compose_from_files(
+            name="password_reset",
+            language=contact.language,
+            company=company,
+            context={
+                "contact": contact,
+                "link": settings.PUBLIC_BASE_URL + reverse("portal:password-reset", args=[raw]),
+                "minutes": settings.PASSWORD_RESET_LIFETIME_MINUTES,
+            },
+        )
+        token.email = email_queue(
+            kind=OutgoingEmail.Kind.PASSWORD_RESET,
+            to=contact.email,
+            subject=composed.subject,
+            text=composed.text,
+            html=composed.html,
+            sender=sender_for_company(company=company),
+            contact=contact,
+            about=token,
+        )
+        token.save(update_fields=["email"])
+        audit_record(action="contact.password_reset_sent", actor=sent_by, target=contact)
+    return token
+
+
+def password_reset_request(*, email: str, ip: str | None) -> None:
+    """Forgot password. Says nothing to the caller: the page reads the same
+    whether or not the email belongs to an account."""
+    kind = AccessAttempt.Kind.PASSWORD_RESET
+    if password_reset_throttled(email=email):
+        attempt_record(kind=kind, email=email, ip=ip, result=AccessAttempt.Result.THROTTLED)
+        return
+    account = account_for_sign_in_email(email=email)
+    if account is None or account.contact is None or not account.is_active:
+        attempt_record(kind=kind, email=email, ip=ip, result=AccessAttempt.Result.NO_ACCOUNT)
+        return
+    password_reset_send(contact=account.contact)
+    attempt_record(
+        kind=kind, email=email, ip=ip, result=AccessAttempt.Result.RESET_SENT, user=account
+    )
+
+
+def password_reset_complete(*, raw_token: str, password: str) -> User:
+    """Set the new password. Every session of the account ends, because a
+    session is only valid for the password it was opened with.
+
+    Raises TokenInvalid if the link cannot be used.
+    """
+    with transaction.atomic():
+        token = token_consume(raw=raw_token, purpose=AccessToken.Purpose.PASSWORD_RESET)
+        user = User.objects.select_for_update().get(contact_id=token.contact_id)
+        validate_password(password, user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(action="account.password_reset", actor=user, target=user.contact)
+    return user
+
+
+def password_change(*, user: User, current_password: str, new_password: str) -> None:
+    """Change the password; every session of the account ends, this one too."""
+    if not user.check_password(current_password):
+        raise WrongPassword
+    validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(action="account.password_changed", actor=user, target=user.contact or user)

@@ -1,0 +1,97 @@
+"""A customer's profile: names and language, and the sign-in email."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from trellis.accounts.models import User
+from trellis.accounts.names import validate_first_name, validate_last_name
+from trellis.accounts.passwords import WrongPassword
+from trellis.accounts.selectors import email_taken_by_another_account
+from trellis.audit.services import audit_record
+from trellis.company.models import Company
+from trellis.customers.models import Contact
+from trellis.mail.compose import compose_from_files
+from trellis.mail.models import OutgoingEmail
+from trellis.mail.senders import sender_for_company
+from trellis.mail.services import email_queue
+
+
+def _own_contact(user: User) -> Contact:
+    if user.contact is None:
+        raise ValueError("Only customers have a portal profile.")
+    return user.contact
+
+
+def profile_update(*, user: User, first_name: str, last_name: str, language: str) -> Contact:
+    """The names are the contact's: staff and customer see the same ones."""
+    contact = _own_contact(user)
+    validate_first_name(first_name)
+    validate_last_name(last_name)
+    contact.first_name, contact.last_name, contact.language = first_name, last_name, language
+    with transaction.atomic():
+        contact.save(update_fields=["first_name", "last_name", "language", "updated_at"])
+        audit_record(action="contact.profile_updated", actor=user, target=contact)
+    return contact
+
+
+def contact_email_check(*, contact: Contact, email: str) -> str:
+    """The email, cleaned, if the contact may take it; ValidationError if not."""
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(_("Enter a valid email"), code="invalid") from None
+    if email_taken_by_another_account(email=email, contact=contact):
+        raise ValidationError(_("Another account already signs in with this email."), code="taken")
+    return email
+
+
+def contact_change_email(*, contact: Contact, new_email: str, changed_by: User | None) -> Contact:
+    """Change the contact's email, which is also its portal sign-in email.
+
+    If the contact has a portal account, the old address is told, so a change
+    the customer did not make does not go unnoticed.
+    """
+    new_email = contact_email_check(contact=contact, email=new_email)
+    old_email = Contact.objects.values_list("email", flat=True).get(pk=contact.pk)
+    if old_email == new_email:
+        return contact
+    company = Company.load()
+    with transaction.atomic():
+        contact.email = new_email
+        contact.save(update_fields=["email", "updated_at"])
+        audit_record(
+            action="contact.email_changed",
+            actor=changed_by,
+            target=contact,
+            data={"from": old_email, "to": new_email},
+        )
+        if old_email and User.objects.filter(contact=contact).exists():
+            composed = compose_from_files(
+                name="email_changed",
+                language=contact.language,
+                company=company,
+                context={"contact": contact, "old_email": old_email, "new_email": new_email},
+            )
+            email_queue(
+                kind=OutgoingEmail.Kind.EMAIL_CHANGED,
+                to=old_email,
+                subject=composed.subject,
+                text=composed.text,
+                html=composed.html,
+                sender=sender_for_company(company=company),
+                contact=contact,
+            )
+    return contact
+
+
+def profile_change_email(*, user: User, new_email: str, password: str) -> Contact:
+    """A customer changes their own sign-in email; it takes the current password."""
+    contact = _own_contact(user)
+    if not user.check_password(password):
+        raise WrongPassword
+    return contact_change_email(contact=contact, new_email=new_email, changed_by=user)

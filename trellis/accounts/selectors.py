@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import logging
+
+from django.db.models import Q
+
+from trellis.accounts.models import User
+from trellis.customers.models import Contact
+
+logger = logging.getLogger(__name__)
+
+
+def account_for_sign_in_email(*, email: str) -> User | None:
+    """The account that signs in with this email, any letter case: a staff
+    member's own address, or the portal account of the contact whose *current*
+    email it is (there is no other copy of a customer's sign-in email)."""
+    email = email.strip()
+    if not email:
+        return None
+    staff = User.objects.filter(contact__isnull=True, email__iexact=email).first()
+    if staff is not None:
+        return staff
+    customers = list(
+        User.objects.select_related("contact").filter(contact__email__iexact=email)[:2]
+    )
+    if len(customers) > 1:
+        # Refused elsewhere (invitations, contact edits); if it happens anyway,
+        # signing in to either account would be a guess.
+        logger.error(
+            "Several portal accounts sign in with one email",
+            extra={"contact_ids": [u.contact_id for u in customers]},
+        )
+        return None
+    return customers[0] if customers else None
+
+
+def email_taken_by_another_account(*, email: str, contact: Contact | None = None) -> bool:
+    """Whether another account already signs in with this email."""
+    accounts = User.objects.filter(Q(email__iexact=email) | Q(contact__email__iexact=email))
+    if contact is not None:
+        accounts = accounts.exclude(contact=contact)
+    return accounts.exists()

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import urlize
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import content_disposition_header
+from django.utils.text import Truncator
+
+from trellis.accounts.models import User
+from trellis.audit.admin import AuditedAdminMixin
+from trellis.customers.models import Contact
+from trellis.mail.delivery import email_retry
+from trellis.mail.models import EmailTemplate, OutgoingAttachment, OutgoingEmail
+
+
+class ContactFilter(admin.SimpleListFilter):
+    """One contact's messages. Listing every contact in the sidebar would make
+    it as long as the contact list, so the filter is reached from a link
+    (?contact=ID) and only shows itself once chosen."""
+
+    title = "contact"
+    parameter_name = "contact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        if value is None or not value.isdigit():
+            return []
+        return [(str(c.pk), c.full_name or c.email) for c in Contact.objects.filter(pk=value)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        value = self.value()
+        if value is None:
+            return None
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(contact_id=value)
+
+
+MESSAGE_FIELDS = (
+    "subject",
+    "from_address",
+    "to_address",
+    "reply_to",
+    "message_id",
+    "kind",
+    "contact",
+    "about_link",
+    "attachment_list",
+)
+DELIVERY_FIELDS = (
+    "status",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "created_at",
+    "sent_at",
+)
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """Every email, as sent or still to send. Nothing here edits a message:
+    it is the record of what the customer received."""
+
+    list_display = [
+        "created_at",
+        "to_address",
+        "contact",
+        "kind",
+        "subject",
+        "status_and_attempts",
+        "last_error_short",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "created_at", ContactFilter]
+    list_select_related = ["contact"]
+    search_fields = [
+        "to_address",
+        "subject",
+        "contact__first_name",
+        "contact__last_name",
+        "=message_id",
+    ]
+    actions = ["retry_sending"]
+    fieldsets = [
+        (None, {"fields": MESSAGE_FIELDS}),
+        ("Delivery", {"fields": DELIVERY_FIELDS}),
+        ("Text", {"fields": ["text_body"]}),
+        ("HTML", {"fields": ["html_body"]}),
+    ]
+    readonly_fields = ["about_link", "attachment_list", "text_body", "html_body"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("mail.change_outgoingemail")
+
+    @admin.action(description="Retry sending", permissions=["retry"])
+    def retry_sending(self, request: HttpRequest, queryset: QuerySet[OutgoingEmail]) -> None:
+        actor = request.user if isinstance(request.user, User) else None
+        chosen = list(queryset)
+        retried = sum(email_retry(email=email, actor=actor) for email in chosen)
+        if retried:
+            self.message_user(
+                request, f"{retried} email{'s' if retried != 1 else ''} queued to send again."
+            )
+        if skipped := len(chosen) - retried:
+            self.message_user(
+                request,
+                f"{skipped} email{'s were' if skipped != 1 else ' was'} not failed "
+                "and left as it was: only failed email is retried.",
+                messages.WARNING,
+            )
+
+    @admin.display(description="status", ordering="status")
+    def status_and_attempts(self, email: OutgoingEmail) -> str:
+        attempts = f"{email.attempts} attempt{'s' if email.attempts != 1 else ''}"
+        return f"{email.get_status_display()} ({attempts})"
+
+    @admin.display(description="last error")
+    def last_error_short(self, email: OutgoingEmail) -> str:
+        return Truncator(email.last_error).chars(80)
+
+    @admin.display(description="about")
+    def about_link(self, email: OutgoingEmail) -> str:
+        if email.about_type is None or not email.about_id:
+            return self.get_empty_value_display()
+        ct = email.about_type
+        label = f"{ct.name} {email.about_id}"
+        try:
+            url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[email.about_id])
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    @admin.display(description="attachments")
+    def attachment_list(self, email: OutgoingEmail) -> str:
+        attachments = email.attachments.only("pk", "filename", "content_type")
+        if not attachments:
+            return self.get_empty_value_display()
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({})',
+            (
+                (
+                    reverse("admin:mail_outgoingemail_attachment", args=[email.pk, a.pk]),
+                    a.filename,
+                    a.content_type,
+                )
+                for a in attachments
+            ),
+        )
+
+    @admin.display(description="text")
+    def text_body(self, email: OutgoingEmail) -> str:
+        # Links are clickable, so staff can follow an invitation link from here.
+        return format_html(
+            '<div style="white-space: pre-wrap; font-family: monospace">{}</div>',
+            urlize(email.body_text, autoescape=True),
+        )
+
+    @admin.display(description="HTML")
+    def html_body(self, email: OutgoingEmail) -> str:
+        if not email.body_html:
+            return self.get_empty_value_display()
+        # The message's own HTML, shown as the recipient's mail program would,
+        # but isolated: no scripts and a unique origin (no allow-same-origin),
+        # so it can neither run code nor reach the office's cookies and pages.
+        # Its links open in a new tab.
+        return format_html(
+            '<iframe title="HTML version of the email" srcdoc="{}" '
+            'sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" '
+            'style="width: 100%; min-height: 32rem; border: 1px solid #ccc; background: #fff">'
+            "</iframe>",
+            _links_open_in_new_tab(email.body_html),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        attachment = path(
+            "<int:email_id>/attachment/<int:attachment_id>/",
+            self.admin_site.admin_view(self.attachment_view),
+            name="mail_outgoingemail_attachment",
+        )
+        return [attachment, *super().get_urls()]
+
+    def attachment_view(
+        self, request: HttpRequest, email_id: int, attachment_id: int
+    ) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        attachment = get_object_or_404(OutgoingAttachment, pk=attachment_id, email_id=email_id)
+        # Always a download, never shown in the office's origin: an attachment
+        # is whatever was sent, and could be HTML.
+        response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+        response["Content-Disposition"] = _attachment_disposition(attachment.filename)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+def _links_open_in_new_tab(html: str) -> str:
+    base = '<base target="_blank">'
+    head = re.search(r"<head\b[^>]*>", html, re.IGNORECASE)
+    if head is None:
+        return base + html
+    return html[: head.end()] + base + html[head.end() :]
+
+
+def _attachment_disposition(filename: str) -> str:
+    return content_disposition_header(as_attachment=True, filename=filename) or "attachment"
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_name = "email_template"
+    list_display = ["kind", "language", "subject", "updated_at"]
+    list_filter = ["kind", "language"]
+    fields = ["kind", "language", "subject", "body"]

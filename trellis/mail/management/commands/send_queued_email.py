@@ -1,0 +1,68 @@
+"""`trellis send_queued_email`: send the queued email that is due, once or as a worker."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from trellis.mail.delivery import DueRun, email_deliver_due
+
+
+class Command(BaseCommand):
+    help = (
+        "Send the queued email that is due: retries after failed attempts, and email "
+        "whose delivery task was lost. With --loop, keep doing it every --interval seconds."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--loop", action="store_true", help="keep running, as a worker process, until stopped"
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=30.0,
+            help="with --loop: seconds between two sweeps (default 30)",
+        )
+        parser.add_argument(
+            "--limit", type=int, default=100, help="at most this many emails per sweep"
+        )
+
+    def handle(self, *args: Any, loop: bool, interval: float, limit: int, **options: Any) -> None:
+        if not loop:
+            self.report(email_deliver_due(limit=limit), quiet_when_idle=False)
+            return
+
+        # A stop signal ends the loop between two sweeps, never mid-send: an
+        # email interrupted while sending could not be retried automatically.
+        stopping = threading.Event()
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            stopping.set()
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        self.stdout.write(f"Sending queued email every {interval:g}s; stop with Ctrl-C or SIGTERM.")
+        try:
+            while not stopping.is_set():
+                close_old_connections()  # a long-lived process outlives its connections
+                run = email_deliver_due(limit=limit)
+                self.report(run, quiet_when_idle=True)
+                if run.total < limit:  # a full batch means more is due: go on at once
+                    stopping.wait(interval)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write("Stopped.")
+
+    def report(self, run: DueRun, *, quiet_when_idle: bool) -> None:
+        if run.total == 0 and quiet_when_idle:
+            return
+        self.stdout.write(
+            f"{run.sent} sent, {run.retrying} to retry later, {run.failed} failed, "
+            f"{run.interrupted} interrupted while sending (marked failed)"
+        )
