@@ -137,3 +137,13 @@ def test_resets_for_one_email_are_limited_per_hour(client, alice):
         ask_for_reset(client, "alice@example.com")
     assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.PASSWORD_RESET).count() == 3
     assert SESSION_KEY not in client.session
+
+
+def test_the_reset_email_is_in_the_contacts_language(client, alice):
+    alice.contact.language = "es"
+    alice.contact.save()
+    ask_for_reset(client, "alice@example.com")
+    email = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.PASSWORD_RESET)
+    assert email.subject.startswith("Restablezca su contraseña")
+    assert "Hola, Alice:" in email.body_text
+    assert 'lang="es"' in email.body_html

@@ -161,3 +161,18 @@ def test_the_sign_in_form_is_protected_against_csrf(alice):
     client = Client(enforce_csrf_checks=True)
     response = sign_in(client, "alice@example.com")
     assert response.status_code == 403
+
+
+def test_the_sign_in_page_offers_spanish(client):
+    client.post("/i18n/setlang/", {"language": "es", "next": "/sign-in/"})
+    page = client.get("/sign-in/").content.decode()
+    assert 'lang="es"' in page
+    assert "¿Olvidó su contraseña?" in page
+
+
+def test_signing_in_switches_to_the_language_of_the_profile(client, alice):
+    alice.contact.language = "es"
+    alice.contact.save()
+    response = sign_in(client, "alice@example.com")
+    assert response.cookies["django_language"].value == "es"
+    assert "Perfil de usuario" in client.get("/").content.decode()
