@@ -22,8 +22,9 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
-from trellis.accounts.models import User
+from trellis.accounts.models import AccessAttempt, AccessToken, User
 from trellis.audit.admin import AuditedAdminMixin
+from trellis.office.readonly import ReadOnlyAdminMixin
 
 
 class StaffEmailMixin:
@@ -182,3 +183,32 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
     pass
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every portal sign-in and forgot-password request, for support: an old
+    email typed at sign-in shows up here."""
+
+    list_display = ["created_at", "kind", "email_tried", "result", "ip_address", "user"]
+    list_filter = ["kind", "result", "created_at"]
+    list_select_related = ["user__contact"]
+    search_fields = ["email_tried", "=ip_address", "user__contact__email"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Invitations and password-reset links: their state, never the link itself
+    (only its hash is stored)."""
+
+    list_display = ["created_at", "purpose", "contact", "sent_to", "state", "created_by", "email"]
+    list_filter = ["purpose", "created_at"]
+    list_select_related = ["contact", "created_by__contact", "email"]
+    search_fields = ["sent_to", "contact__first_name", "contact__last_name", "contact__email"]
+    exclude = ["token_hash"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="state")
+    def state(self, token: AccessToken) -> str:
+        return AccessToken.State(token.state).label

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from trellis.accounts.models import User
 from trellis.audit.models import AuditEntry
 from trellis.audit.services import audit_record
+from trellis.office.readonly import ReadOnlyAdminMixin
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Any]
@@ -92,7 +93,7 @@ ENTRY_FIELDS = ["created_at", "actor", "action", "target_type", "target_id", "ta
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The log is append-only: staff read it here and nothing else."""
 
     list_display = ["created_at", "action", "target_link", "target_type", "actor"]
@@ -114,12 +115,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return entry.target_repr
         return format_html('<a href="{}">{}</a>', url, entry.target_repr or entry.target_id)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

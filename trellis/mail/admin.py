@@ -19,6 +19,7 @@ from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact
 from trellis.mail.delivery import email_retry
 from trellis.mail.models import EmailTemplate, OutgoingAttachment, OutgoingEmail
+from trellis.office.readonly import ReadOnlyAdminMixin
 
 
 class ContactFilter(admin.SimpleListFilter):
@@ -66,7 +67,7 @@ DELIVERY_FIELDS = (
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every email, as sent or still to send. Nothing here edits a message:
     it is the record of what the customer received."""
 
@@ -97,15 +98,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         ("HTML", {"fields": ["html_body"]}),
     ]
     readonly_fields = ["about_link", "attachment_list", "text_body", "html_body"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("mail.change_outgoingemail")

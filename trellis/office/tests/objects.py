@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import models
 from django.urls import reverse
 
+from trellis.accounts.attempts import attempt_record
+from trellis.accounts.models import AccessAttempt, AccessToken
+from trellis.accounts.tokens import token_issue
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.mail.models import EmailTemplate
@@ -37,6 +41,25 @@ def _email_template() -> models.Model:
     )[0]
 
 
+def _access_attempt() -> models.Model:
+    return attempt_record(
+        kind=AccessAttempt.Kind.SIGN_IN,
+        email="someone@example.com",
+        ip="203.0.113.5",
+        result=AccessAttempt.Result.WRONG_CREDENTIALS,
+    )
+
+
+def _access_token() -> models.Model:
+    contact = ContactFactory()
+    return token_issue(
+        contact=contact,
+        purpose=AccessToken.Purpose.INVITATION,
+        sent_to=contact.email,
+        lifetime=timedelta(days=7),
+    )[0]
+
+
 def _group() -> models.Model:
     return Group.objects.create(name=f"Crew {Group.objects.count()}")
 
@@ -55,6 +78,8 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "issues.issue": IssueFactory,
     "issues.comment": CommentFactory,
     "mail.outgoingemail": queue_email,
+    "accounts.accessattempt": _access_attempt,
+    "accounts.accesstoken": _access_token,
     "mail.emailtemplate": _email_template,
 }
 

@@ -17,7 +17,14 @@ LOGIN = reverse("admin:login")
 REGULAR = [
     label
     for label in MAKERS
-    if label not in {"company.company", "audit.auditentry", "mail.outgoingemail"}
+    if label
+    not in {
+        "company.company",
+        "audit.auditentry",
+        "mail.outgoingemail",
+        "accounts.accessattempt",
+        "accounts.accesstoken",
+    }
 ]
 EVERY_LIST = [admin_url(label, "changelist") for label in MAKERS]
 
@@ -82,3 +89,15 @@ def test_staff_read_an_audit_entry(office):
     entry = MAKERS["audit.auditentry"]()
     assert office.get(admin_url("audit.auditentry", "changelist")).status_code == 200
     assert office.get(admin_url("audit.auditentry", "change", entry.pk)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "label", ["mail.outgoingemail", "accounts.accessattempt", "accounts.accesstoken"]
+)
+def test_staff_read_what_only_the_system_writes_and_cannot_add_or_change_it(office, label):
+    record = MAKERS[label]()
+    assert office.get(admin_url(label, "changelist")).status_code == 200
+    page = office.get(admin_url(label, "change", record.pk))
+    assert page.status_code == 200
+    assert b'type="submit" value="Save"' not in page.content
+    assert office.get(admin_url(label, "add")).status_code == 403
