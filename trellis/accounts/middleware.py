@@ -52,7 +52,8 @@ class CustomerLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         contact = getattr(user, "contact", None) if user.is_authenticated else None
-        if contact is not None:
-            translation.activate(contact.language)
-            request.LANGUAGE_CODE = contact.language
-        return self.get_response(request)
+        if contact is None:
+            return self.get_response(request)
+        request.LANGUAGE_CODE = contact.language
+        with translation.override(contact.language):
+            return self.get_response(request)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 
@@ -26,13 +27,42 @@ class WrongPassword(Exception):
     pass
 
 
+class ResetRefused(Exception):
+    """Why no reset link can be sent to this contact, in words for staff."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# Sending a customer a reset link is part of managing their portal access.
+RESET_PERMISSION = "customers.invite_contact"
+
+
 def reset_lifetime() -> timedelta:
     return timedelta(minutes=settings.PASSWORD_RESET_LIFETIME_MINUTES)
 
 
 def password_reset_send(*, contact: Contact, sent_by: User | None = None) -> AccessToken:
     """Email a reset link to the contact's stored email: never to an address
-    someone typed. Earlier reset links stop working."""
+    someone typed. Earlier reset links stop working.
+
+    Raises ResetRefused when the contact has no active account or no email, and
+    PermissionDenied when `sent_by` may not manage portal access.
+    """
+    if sent_by is not None and not sent_by.has_perm(RESET_PERMISSION):
+        raise PermissionDenied("You do not have permission to send password resets.")
+    account = User.objects.filter(contact=contact).first()
+    name = contact.full_name
+    if account is None:
+        raise ResetRefused(f"{name} has no portal account yet: send an invitation instead.")
+    if not account.is_active:
+        raise ResetRefused(
+            f"{name}'s portal account is deactivated: reactivate it before sending a "
+            "password reset."
+        )
+    if not contact.email:
+        raise ResetRefused(f"{name} has no email address.")
     company = Company.load()
     with transaction.atomic():
         token, raw = token_issue(

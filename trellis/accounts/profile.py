@@ -51,42 +51,48 @@ def contact_email_check(*, contact: Contact, email: str) -> str:
 
 
 def contact_change_email(*, contact: Contact, new_email: str, changed_by: User | None) -> Contact:
-    """Change the contact's email, which is also its portal sign-in email.
-
-    If the contact has a portal account, the old address is told, so a change
-    the customer did not make does not go unnoticed.
-    """
+    """Change the contact's email, which is also its portal sign-in email."""
     new_email = contact_email_check(contact=contact, email=new_email)
     old_email = Contact.objects.values_list("email", flat=True).get(pk=contact.pk)
     if old_email == new_email:
         return contact
-    company = Company.load()
     with transaction.atomic():
         contact.email = new_email
         contact.save(update_fields=["email", "updated_at"])
-        audit_record(
-            action="contact.email_changed",
-            actor=changed_by,
-            target=contact,
-            data={"from": old_email, "to": new_email},
-        )
-        if old_email and User.objects.filter(contact=contact).exists():
-            composed = compose_from_files(
-                name="email_changed",
-                language=contact.language,
-                company=company,
-                context={"contact": contact, "old_email": old_email, "new_email": new_email},
-            )
-            email_queue(
-                kind=OutgoingEmail.Kind.EMAIL_CHANGED,
-                to=old_email,
-                subject=composed.subject,
-                text=composed.text,
-                html=composed.html,
-                sender=sender_for_company(company=company),
-                contact=contact,
-            )
+        contact_email_changed(contact=contact, old_email=old_email, changed_by=changed_by)
     return contact
+
+
+def contact_email_changed(*, contact: Contact, old_email: str, changed_by: User | None) -> None:
+    """Record an email change already saved, and tell the old address.
+
+    Only a contact with a portal account is told: the change moved its sign-in,
+    and a change the customer did not make must not go unnoticed.
+    """
+    audit_record(
+        action="contact.email_changed",
+        actor=changed_by,
+        target=contact,
+        data={"from": old_email, "to": contact.email},
+    )
+    if not old_email or not User.objects.filter(contact=contact).exists():
+        return
+    company = Company.load()
+    composed = compose_from_files(
+        name="email_changed",
+        language=contact.language,
+        company=company,
+        context={"contact": contact, "old_email": old_email, "new_email": contact.email},
+    )
+    email_queue(
+        kind=OutgoingEmail.Kind.EMAIL_CHANGED,
+        to=old_email,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        sender=sender_for_company(company=company),
+        contact=contact,
+    )
 
 
 def profile_change_email(*, user: User, new_email: str, password: str) -> Contact:

@@ -1,22 +1,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from trellis.accounts.invitations import contacts_invite
 from trellis.accounts.models import User
+from trellis.accounts.profile import contact_email_changed, contact_email_check
 from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.services import property_set_roles
+from trellis.office import contact_portal, contact_search
 
 Role = PropertyContact.Role
 
@@ -84,8 +91,27 @@ class ContactRolesInline(admin.TabularInline):
         return False
 
 
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "email", "phone", "company_name", "language"]
+        fields += ["external_id"]
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        if self.instance.pk and User.objects.filter(contact=self.instance).exists():
+            # The email is this customer's portal sign-in: it must stay usable and theirs.
+            if not email:
+                raise forms.ValidationError(
+                    "This contact signs in to the portal with its email, so it cannot be empty."
+                )
+            email = contact_email_check(contact=self.instance, email=email)
+        return email
+
+
 @admin.register(Contact)
 class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = ContactForm
     list_display = [
         "full_name",
         "email",
@@ -105,8 +131,77 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "roles__property__name",
     ]
     ordering = ["last_name", "first_name", "id"]
-    readonly_fields = ["portal_verified", "portal_verified_since", "created_at", "updated_at"]
+    readonly_fields = [
+        "portal_verified",
+        "portal_verified_since",
+        "last_sign_in",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [ContactRolesInline]
+    actions = ["send_portal_invites"]
+    # The change page adds the invitations and the invite and password reset buttons.
+    change_form_template = "office/contact_change_form.html"
+    change_list_template = "office/contact_change_list.html"
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        old_email = Contact.objects.values_list("email", flat=True).get(pk=obj.pk) if change else ""
+        super().save_model(request, obj, form, change)
+        if change and old_email != obj.email:
+            contact_email_changed(
+                contact=obj,
+                old_email=old_email,
+                changed_by=request.user if isinstance(request.user, User) else None,
+            )
+
+    def get_urls(self) -> list[URLPattern]:
+        def view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            return self.admin_site.admin_view(partial(func, model_admin=self))
+
+        return [
+            path(
+                "search/",
+                view(contact_search.search_view),
+                name="customers_contact_search",
+            ),
+            path(
+                "search/export/",
+                view(contact_search.export_view),
+                name="customers_contact_search_export",
+            ),
+            path(
+                "<path:object_id>/invite/",
+                view(contact_portal.invite_view),
+                name="customers_contact_invite",
+            ),
+            path(
+                "<path:object_id>/password-reset/",
+                view(contact_portal.password_reset_view),
+                name="customers_contact_password_reset",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        contact = self.get_object(request, unquote(object_id))
+        if contact is not None:
+            panel = contact_portal.portal_panel(request, contact)
+            extra_context = {**(extra_context or {}), "portal": panel}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_invite_permission(self, request: HttpRequest) -> bool:
+        return contact_portal.can_invite(request)
+
+    @admin.action(description="Send Customer Portal invite", permissions=["invite"])
+    def send_portal_invites(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        outcomes = contacts_invite(contacts=queryset, invited_by=contact_portal.staff_user(request))
+        contact_portal.report_invite_outcomes(request, outcomes)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         # Verified is the existence of a portal account: one subquery, so the
@@ -116,12 +211,14 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Contact | None = None) -> Any:
         fieldsets: list[Any] = [
-            (None, {"fields": ["first_name", "last_name", "email", "phone", "company_name"]}),
+            (None, {"fields": [*ContactForm.Meta.fields[:-1]]}),
         ]
         if obj is not None:
-            portal = ["portal_verified", "portal_verified_since"]
-            fieldsets.append(("Customer portal", {"fields": portal}))
+            # Customer portal comes last: the change page continues it with
+            # the invitations and the buttons (office/contact_change_form.html).
             fieldsets.append(("Record", {"fields": ["external_id", "created_at", "updated_at"]}))
+            portal = ["portal_verified", "portal_verified_since", "last_sign_in"]
+            fieldsets.append(("Customer portal", {"fields": portal}))
         else:
             fieldsets.append(("Record", {"fields": ["external_id"]}))
         return fieldsets
@@ -141,6 +238,16 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
         except ObjectDoesNotExist:
             return None
         return date_format(timezone.localtime(joined), "DATETIME_FORMAT")
+
+    @admin.display(description="last sign-in to the portal")
+    def last_sign_in(self, contact: Contact) -> str | None:
+        try:
+            last_login = contact.portal_account.last_login
+        except ObjectDoesNotExist:
+            return None
+        if last_login is None:
+            return "Never"
+        return date_format(timezone.localtime(last_login), "DATETIME_FORMAT")
 
 
 class RolesFormSet(BaseInlineFormSet):

@@ -100,11 +100,13 @@ class ProfileForm(NamesForm):
 
 
 class ChangeEmailForm(forms.Form):
+    prefix = "email"  # the profile page has two "current password" fields
     new_email = email_field(_("New email"))
     current_password = password_field(_("Current password"), autocomplete="current-password")
 
 
 class ChangePasswordForm(NewPasswordForm):
+    prefix = "password"
     current_password = password_field(_("Current password"), autocomplete="current-password")
 
     field_order = ["current_password", "new_password", "new_password_again"]

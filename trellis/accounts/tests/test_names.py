@@ -6,7 +6,10 @@ from trellis.accounts.names import validate_first_name, validate_last_name
 
 @pytest.mark.parametrize(
     "name",
-    ["Al", "María", "José Luis", "Mitchell-Hayes", "O'Brien", "O\u2019Brien", "Zoë", "Łukasz", "Ngọc", "李明"],
+    [
+        *["Al", "María", "José Luis", "Mitchell-Hayes", "O'Brien", "O\u2019Brien"],
+        *["Zoë", "Łukasz", "Ngọc", "李明"],
+    ],
 )
 def test_letters_of_any_alphabet_with_inner_spaces_hyphens_and_apostrophes_are_names(name):
     validate_first_name(name)

@@ -19,13 +19,15 @@ def test_a_change_in_the_office_writes_an_audit_entry(office, staff, charlie):
 
     office.post(url, data)
 
-    entry = AuditEntry.objects.get()
-    assert entry.action == "contact.changed"
+    entry = AuditEntry.objects.get(action="contact.changed")
     assert entry.actor == staff
     assert entry.target_type == ContentType.objects.get_for_model(Contact)
     assert entry.target_id == str(charlie.pk)
     assert entry.target_repr == "Charlie Chen"
     assert entry.data == {"changes": [{"changed": {"fields": ["Email"]}}]}
+    # An email change is also the contact's sign-in changing: recorded on its own.
+    moved = AuditEntry.objects.get(action="contact.email_changed")
+    assert moved.data == {"from": "charlie@example.com", "to": "charlie.chen@example.com"}
 
 
 def test_adding_in_the_office_writes_a_created_entry(office, staff):

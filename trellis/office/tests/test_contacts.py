@@ -5,7 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from trellis.audit.models import AuditEntry
 from trellis.customers.models import PropertyContact
+from trellis.mail.models import OutgoingEmail
+from trellis.office.tests.forms import form_data
 from trellis.testing.factories import (
     ContactFactory,
     CustomerAccountFactory,
@@ -111,3 +114,42 @@ def test_the_property_filter_lists_the_contacts_holding_a_role_on_it(office, ali
 def test_contacts_are_found_by_the_name_of_a_property_they_hold_a_role_on(office, alice, charlie):
     PropertyContactFactory(property__name="Oak Lodge", contact=charlie)
     assert set(listed(office.get(CONTACTS, {"q": "oak lodge"}))) == {"Charlie"}
+
+
+def test_an_email_changed_in_the_office_moves_the_sign_in_and_tells_the_old_address(office, alice):
+    url = reverse("admin:customers_contact_change", args=[alice.contact.pk])
+    data = form_data(office.get(url)) | {"email": "alice.new@example.com"}
+
+    response = office.post(url, data)
+
+    assert response.status_code == 302
+    alice.contact.refresh_from_db()
+    assert alice.contact.email == "alice.new@example.com"
+    notice = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.EMAIL_CHANGED)
+    assert notice.to_address == "alice@example.com"
+    assert AuditEntry.objects.filter(action="contact.email_changed").exists()
+
+
+def test_a_verified_contact_cannot_be_given_an_email_another_account_signs_in_with(office, alice):
+    other = CustomerAccountFactory(contact=ContactFactory(email="bob@example.com"))
+    url = reverse("admin:customers_contact_change", args=[alice.contact.pk])
+    data = form_data(office.get(url)) | {"email": "Bob@example.com"}
+
+    response = office.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == [
+        "Another account already signs in with this email."
+    ]
+    assert other.contact.email == "bob@example.com"
+    alice.contact.refresh_from_db()
+    assert alice.contact.email == "alice@example.com"
+
+
+def test_contacts_without_an_account_may_share_a_household_email(office, alice):
+    household = ContactFactory(email="family@example.com")
+    url = reverse("admin:customers_contact_change", args=[household.pk])
+    data = form_data(office.get(url)) | {"email": "family@example.com", "first_name": "Sam"}
+    ContactFactory(email="family@example.com")
+    assert office.post(url, data).status_code == 302
+    assert not OutgoingEmail.objects.exists()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 
@@ -62,7 +64,8 @@ def test_choosing_spanish_switches_the_portal(alice_client, alice):
 
 def test_changing_the_email_needs_the_current_password(alice_client, alice):
     response = alice_client.post(
-        "/profile/email/", {"new_email": "alice.new@example.com", "current_password": "wrong"}
+        "/profile/email/",
+        {"email-new_email": "alice.new@example.com", "email-current_password": "wrong"},
     )
     assert response.status_code == 400
     assert "Your current password is not correct." in response.content.decode()
@@ -74,7 +77,7 @@ def test_changing_the_email_needs_the_current_password(alice_client, alice):
 def test_changing_the_email_moves_the_sign_in_and_tells_the_old_address(alice_client, alice):
     response = alice_client.post(
         "/profile/email/",
-        {"new_email": "alice.new@example.com", "current_password": DEFAULT_PASSWORD},
+        {"email-new_email": "alice.new@example.com", "email-current_password": DEFAULT_PASSWORD},
         follow=True,
     )
     assert "Your profile has been successfully updated." in response.content.decode()
@@ -91,7 +94,7 @@ def test_changing_the_email_moves_the_sign_in_and_tells_the_old_address(alice_cl
 
 def test_an_invalid_email_gets_the_portals_message(alice_client):
     response = alice_client.post(
-        "/profile/email/", {"new_email": "alice@", "current_password": DEFAULT_PASSWORD}
+        "/profile/email/", {"email-new_email": "alice@", "email-current_password": DEFAULT_PASSWORD}
     )
     assert "Enter a valid email" in response.content.decode()
 
@@ -99,7 +102,8 @@ def test_an_invalid_email_gets_the_portals_message(alice_client):
 def test_an_email_another_account_signs_in_with_is_refused(alice_client, alice):
     CustomerAccountFactory(contact=ContactFactory(email="bob@example.com"))
     response = alice_client.post(
-        "/profile/email/", {"new_email": "BOB@example.com", "current_password": DEFAULT_PASSWORD}
+        "/profile/email/",
+        {"email-new_email": "BOB@example.com", "email-current_password": DEFAULT_PASSWORD},
     )
     assert "Another account already signs in with this email." in response.content.decode()
 
@@ -107,7 +111,11 @@ def test_an_email_another_account_signs_in_with_is_refused(alice_client, alice):
 def test_changing_the_password_needs_the_current_one(alice_client, alice):
     response = alice_client.post(
         "/profile/password/",
-        {"current_password": "wrong", "new_password": NEW, "new_password_again": NEW},
+        {
+            "password-current_password": "wrong",
+            "password-new_password": NEW,
+            "password-new_password_again": NEW,
+        },
     )
     assert "Your current password is not correct." in response.content.decode()
     alice.refresh_from_db()
@@ -121,7 +129,11 @@ def test_changing_the_password_signs_out_every_session_this_one_included(alice_c
 
     response = alice_client.post(
         "/profile/password/",
-        {"current_password": DEFAULT_PASSWORD, "new_password": NEW, "new_password_again": NEW},
+        {
+            "password-current_password": DEFAULT_PASSWORD,
+            "password-new_password": NEW,
+            "password-new_password_again": NEW,
+        },
     )
 
     assert response["Location"] == "/sign-in/"
@@ -134,9 +146,9 @@ def test_a_weak_new_password_gets_the_portals_message(alice_client):
     response = alice_client.post(
         "/profile/password/",
         {
-            "current_password": DEFAULT_PASSWORD,
-            "new_password": "short",
-            "new_password_again": "short",
+            "password-current_password": DEFAULT_PASSWORD,
+            "password-new_password": "short",
+            "password-new_password_again": "short",
         },
     )
     assert "Enter a valid password" in response.content.decode()
@@ -145,3 +157,11 @@ def test_a_weak_new_password_gets_the_portals_message(alice_client):
 def test_staff_have_no_portal_profile(client, staff):
     client.force_login(staff)
     assert client.get("/profile/").status_code == 302
+
+
+def test_every_field_on_the_profile_page_has_its_own_id_and_label(alice_client):
+    page = alice_client.get("/profile/").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for field_id in re.findall(r'<input[^>]+id="(id_[^"]+)"', page):
+        assert f'for="{field_id}"' in page

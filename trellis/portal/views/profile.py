@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
@@ -55,7 +56,8 @@ def profile_details(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _profile_page(request, profile_form=form)
     contact = profile_update(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-    messages.success(request, _("Your profile has been successfully updated."))
+    with translation.override(contact.language):  # say it in the language just chosen
+        messages.success(request, _("Your profile has been successfully updated."))
     response = redirect("portal:profile")
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, contact.language, samesite="Lax")
     return response

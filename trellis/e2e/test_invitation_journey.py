@@ -1,0 +1,87 @@
+"""Issue 3 end to end: staff invite, the customer accepts from the captured
+email, signs in, edits the profile, switches to Spanish, changes the password."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from trellis.company.models import Company
+from trellis.testing.factories import DEFAULT_PASSWORD, ContactFactory, StaffFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CUSTOMER_PASSWORD = "a garden of tulips 2026"
+NEW_PASSWORD = "autumn leaves and mulch"
+
+
+def test_staff_invite_and_the_customer_goes_all_the_way_to_a_new_password(
+    live_server, browser, settings
+):
+    settings.PUBLIC_BASE_URL = live_server.url
+    company = Company.load()
+    company.name = "Greenway Landscaping"
+    company.save()
+    StaffFactory(email="jane@greenway.example", is_superuser=True)
+    maria = ContactFactory(first_name="Maria", last_name="Lopez", email="maria@example.com")
+
+    office = browser.new_context().new_page()
+    office.goto(f"{live_server.url}/office/login/")
+    office.get_by_label("Email").fill("jane@greenway.example")
+    office.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    office.get_by_role("button", name="Log in").click()
+
+    office.goto(f"{live_server.url}/office/customers/contact/{maria.pk}/change/")
+    office.get_by_role("button", name="Send Customer Portal invite").click()
+    expect(office.locator(".messagelist")).to_contain_text("maria@example.com")
+
+    # The demo captures email instead of sending it: staff open it in the office.
+    office.goto(f"{live_server.url}/office/mail/outgoingemail/")
+    office.locator("#result_list tbody tr", has_text="maria@example.com").locator("th a").click()
+    link = office.locator("a[href*='/invitation/']").first.get_attribute("href")
+    assert link and link.startswith(live_server.url)
+
+    customer = browser.new_context(locale="en-US").new_page()
+    customer.goto(link)
+    expect(customer.get_by_role("heading", name="Create your account")).to_be_visible()
+    customer.locator("#id_new_password").fill(CUSTOMER_PASSWORD)
+    customer.locator("#id_new_password_again").fill(CUSTOMER_PASSWORD)
+    customer.get_by_role("button", name="Create my account").click()
+    expect(customer.get_by_role("heading", name="Welcome, Maria")).to_be_visible()
+
+    customer.get_by_role("button", name="Sign out").click()
+    customer.locator("#id_email").fill("Maria@Example.com")
+    customer.locator("#id_password").fill(CUSTOMER_PASSWORD)
+    customer.get_by_role("button", name="Sign in").click()
+    expect(customer.get_by_role("heading", name="Welcome, Maria")).to_be_visible()
+
+    customer.get_by_role("link", name="User Profile").click()
+    customer.locator("#id_first_name").fill("Mar1a")
+    customer.get_by_role("button", name="Save", exact=True).click()
+    expect(customer.get_by_text("First name must have at least 2 characters.")).to_be_visible()
+    expect(customer.locator("#id_first_name")).to_have_value("Mar1a")
+
+    customer.locator("#id_first_name").fill("María")
+    customer.locator("#id_language").select_option("es")
+    customer.get_by_role("button", name="Save", exact=True).click()
+    expect(customer.get_by_text("Su perfil se ha actualizado correctamente.")).to_be_visible()
+    expect(customer.get_by_role("heading", name="Perfil de usuario")).to_be_visible()
+    expect(
+        customer.get_by_text("Al cambiar su contraseña se cerrará su sesión de inmediato.")
+    ).to_be_visible()
+
+    customer.locator("#id_password-current_password").fill(CUSTOMER_PASSWORD)
+    customer.locator("#id_password-new_password").fill(NEW_PASSWORD)
+    customer.locator("#id_password-new_password_again").fill(NEW_PASSWORD)
+    customer.get_by_role("button", name="Cambiar la contraseña").click()
+
+    expect(customer).to_have_url(re.compile(r"/sign-in/$"))
+    expect(customer.get_by_text("Su contraseña ha cambiado.")).to_be_visible()
+    customer.goto(f"{live_server.url}/profile/")
+    expect(customer).to_have_url(re.compile(r"/sign-in/\?next=/profile/$"))
+
+    customer.locator("#id_email").fill("maria@example.com")
+    customer.locator("#id_password").fill(NEW_PASSWORD)
+    customer.get_by_role("button", name="Iniciar sesión").click()
+    expect(customer.get_by_role("heading", name="Perfil de usuario")).to_be_visible()
+    expect(customer.locator("#id_first_name")).to_have_value("María")

@@ -1,0 +1,165 @@
+"""A contact's Customer Portal access, as staff manage it from the contact's page:
+invite (one contact or many), and send a password reset to a verified contact."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from trellis.accounts.invitations import (
+    INVITE_PERMISSION,
+    InviteOutcome,
+    InviteRefused,
+    contact_invite,
+    contact_invite_check,
+)
+from trellis.accounts.models import AccessToken, User
+from trellis.accounts.passwords import ResetRefused, password_reset_send
+from trellis.customers.models import Contact
+from trellis.customers.selectors import contact_invitations
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+
+def can_invite(request: HttpRequest) -> bool:
+    # Sending a password reset is part of managing portal access, so the same
+    # permission covers it (the reset service itself checks none).
+    return request.user.has_perm(INVITE_PERMISSION)
+
+
+def staff_user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):  # the admin lets only signed-in staff this far
+        raise PermissionDenied
+    return request.user
+
+
+def contact_page_url(contact: Contact) -> str:
+    return reverse("admin:customers_contact_change", args=[contact.pk])
+
+
+def contact_messages_url(contact: Contact) -> str:
+    return reverse("admin:mail_outgoingemail_changelist") + f"?contact={contact.pk}"
+
+
+@dataclass(frozen=True)
+class PortalPanel:
+    """What the contact's page shows of its portal access."""
+
+    contact: Contact
+    account: User | None
+    invitations: list[tuple[AccessToken, str]]  # each with the label of its state
+    can_invite: bool
+    refusal: InviteRefused | None
+
+    @property
+    def offer_invite(self) -> bool:
+        return self.can_invite and self.refusal is None
+
+    @property
+    def offer_password_reset(self) -> bool:
+        return self.can_invite and self.account is not None
+
+    @property
+    def invite_url(self) -> str:
+        return reverse("admin:customers_contact_invite", args=[self.contact.pk])
+
+    @property
+    def password_reset_url(self) -> str:
+        return reverse("admin:customers_contact_password_reset", args=[self.contact.pk])
+
+    @property
+    def messages_url(self) -> str:
+        return contact_messages_url(self.contact)
+
+
+def portal_panel(request: HttpRequest, contact: Contact) -> PortalPanel:
+    try:
+        account: User | None = contact.portal_account
+    except ObjectDoesNotExist:
+        account = None
+    refusal = None
+    try:
+        contact_invite_check(contact=contact)
+    except InviteRefused as refused:
+        refusal = refused
+    return PortalPanel(
+        contact=contact,
+        account=account,
+        invitations=[
+            (invitation, AccessToken.State(invitation.state).label)
+            for invitation in contact_invitations(contact=contact)
+        ],
+        can_invite=can_invite(request),
+        refusal=refusal,
+    )
+
+
+def _contact_or_404(request: HttpRequest, model_admin: ModelAdmin[Any], object_id: str) -> Contact:
+    contact = model_admin.get_object(request, object_id)
+    if contact is None:
+        raise Http404
+    if not model_admin.has_view_or_change_permission(request, contact):
+        raise PermissionDenied
+    return contact
+
+
+@require_POST
+def invite_view(
+    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
+) -> HttpResponse:
+    contact = _contact_or_404(request, model_admin, object_id)
+    try:
+        # Raises PermissionDenied (a 403) for staff without the invite permission.
+        invitation = contact_invite(contact=contact, invited_by=staff_user(request))
+    except InviteRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Invitation sent to {invitation.sent_to}.")
+    return HttpResponseRedirect(contact_page_url(contact))
+
+
+@require_POST
+def password_reset_view(
+    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
+) -> HttpResponse:
+    contact = _contact_or_404(request, model_admin, object_id)
+    try:
+        # Raises PermissionDenied (a 403) for staff who may not manage portal access.
+        token = password_reset_send(contact=contact, sent_by=staff_user(request))
+    except ResetRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"Password reset link sent to {token.sent_to}.")
+    return HttpResponseRedirect(contact_page_url(contact))
+
+
+def report_invite_outcomes(request: HttpRequest, outcomes: Iterable[InviteOutcome]) -> None:
+    """One message per refused contact, with a link to its page (where a
+    verified contact's password reset button is), then how many were invited."""
+    invited = 0
+    for outcome in outcomes:
+        if outcome.refusal is None:
+            invited += 1
+            continue
+        messages.warning(
+            request,
+            format_html(
+                '{} <a href="{}">Open {}</a>',
+                outcome.refusal.message,
+                contact_page_url(outcome.contact),
+                outcome.contact.full_name,
+            ),
+        )
+    if invited:
+        messages.success(request, f"Invited {invited} contact{'s' if invited != 1 else ''}.")
+    else:
+        messages.warning(request, "No contacts were invited.")
