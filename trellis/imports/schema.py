@@ -145,6 +145,7 @@ CONTACT: Schema = {
     "email": from_model(Contact, "email"),
     "phone": from_model(Contact, "phone"),
     "company_name": from_model(Contact, "company_name"),
+    "language": choice(Contact._meta.get_field("language").choices, default="en"),  # type: ignore[arg-type]
 }
 
 PROPERTY: Schema = {

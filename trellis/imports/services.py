@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from trellis.accounts.models import User
+from trellis.accounts.profile import contact_email_changed
 from trellis.audit.services import audit_record
 from trellis.billing.models import Invoice
 from trellis.billing.services import invoice_set_lines
@@ -107,7 +108,7 @@ def import_document(*, data: object, actor: User | None = None) -> ImportResult:
     document, problems = validate_document(data)
     if problems:
         raise ImportRejected(problems)
-    writer = _Writer(document)
+    writer = _Writer(document, actor=actor)
     try:
         with transaction.atomic():
             result = writer.write()
@@ -135,8 +136,9 @@ class _Writer:
     """Writes a validated document; `where` names the record being written, so
     a refusal by the database can be reported against it."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, *, actor: User | None) -> None:
         self.document = document
+        self.actor = actor
         self.result = ImportResult()
         self.where = "file"
         self.people: dict[Person, User | Contact] = {}
@@ -189,10 +191,12 @@ class _Writer:
         existing = self._existing(Contact, self.document.contacts)
         for record in self.document.contacts:
             contact = self._upsert(Contact, existing, record, "contacts")
-            _set(
-                contact, record.data, ("first_name", "last_name", "email", "phone", "company_name")
-            )
+            old_email = contact.email if contact.pk else ""
+            fields = ("first_name", "last_name", "email", "phone", "company_name", "language")
+            _set(contact, record.data, fields)
             contact.save()
+            if contact.pk and old_email and old_email != contact.email:
+                contact_email_changed(contact=contact, old_email=old_email, changed_by=self.actor)
 
     def write_properties(self) -> None:
         existing = self._existing(Property, self.document.properties)

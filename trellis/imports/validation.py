@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.db.models.functions import Lower
 
 from trellis.accounts.models import User
+from trellis.accounts.profile import contact_email_check
 from trellis.billing.models import Invoice
 from trellis.billing.services import LineData, invoice_totals
 from trellis.customers.models import Contact, Property
@@ -126,7 +128,30 @@ class _DocumentChecker(Checker):
                 cleaned, seen, where=where, position=f"contacts[{index}]", kind="contact"
             )
             records.append(Record(where, cleaned))
+        self.sign_in_emails_still_usable(records)
         return records
+
+    def sign_in_emails_still_usable(self, records: list[Record]) -> None:
+        """A contact with a portal account signs in with its email: an import
+        may change it, but not to nothing or to another account's."""
+        with_accounts = Contact.objects.filter(
+            external_id__in=[r.data["external_id"] for r in records if "external_id" in r.data],
+            portal_account__isnull=False,
+        ).in_bulk(field_name="external_id")
+        for record in records:
+            contact = with_accounts.get(record.data.get("external_id", ""))
+            email = record.data.get("email")
+            if contact is None or email is None or email == contact.email:
+                continue
+            if not email:
+                self.problem(
+                    record.where, "email", "this contact signs in to the portal, so it needs one."
+                )
+                continue
+            try:
+                contact_email_check(contact=contact, email=email)
+            except ValidationError as error:
+                self.problem(record.where, "email", " ".join(error.messages))
 
     def external_id(
         self, cleaned: dict[str, Any], seen: dict[str, str], *, where: str, position: str, kind: str

@@ -9,10 +9,12 @@ from trellis.customers.models import Contact
 from trellis.imports import validation
 from trellis.imports.services import ImportRejected, import_document, parse_document
 from trellis.issues.models import Comment
+from trellis.mail.models import OutgoingEmail
 from trellis.testing.factories import (
     DEFAULT_PASSWORD,
     CommentFactory,
     ContactFactory,
+    CustomerAccountFactory,
     InvoiceFactory,
     StaffFactory,
 )
@@ -270,3 +272,46 @@ def test_numbers_in_the_file_are_read_as_exact_decimals():
     assert isinstance(data["amount"], Decimal)
     with pytest.raises(ValueError, match="NaN"):
         parse_document('{"amount": NaN}')
+
+
+def test_an_import_that_changes_a_customers_email_moves_the_sign_in_and_tells_the_old_address():
+    account = CustomerAccountFactory(
+        contact=ContactFactory(email="old@example.com", external_id="C-7")
+    )
+
+    import_document(
+        data={"contacts": [{"external_id": "C-7", "first_name": "Ann", "email": "new@example.com"}]}
+    )
+
+    account.contact.refresh_from_db()
+    assert account.login_email == "new@example.com"
+    notice = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.EMAIL_CHANGED)
+    assert notice.to_address == "old@example.com"
+
+
+def test_an_import_cannot_take_a_customers_sign_in_email_away():
+    CustomerAccountFactory(contact=ContactFactory(email="ann@example.com", external_id="C-7"))
+    CustomerAccountFactory(contact=ContactFactory(email="bob@example.com", external_id="C-8"))
+
+    with pytest.raises(ImportRejected) as rejected:
+        import_document(
+            data={
+                "contacts": [
+                    {"external_id": "C-7", "first_name": "Ann", "email": ""},
+                    {"external_id": "C-8", "first_name": "Bob", "email": "ANN@example.com"},
+                ]
+            }
+        )
+
+    assert rejected.value.problems == [
+        'contacts[0] (external_id "C-7"): email: '
+        "this contact signs in to the portal, so it needs one.",
+        'contacts[1] (external_id "C-8"): email: Another account already signs in with this email.',
+    ]
+
+
+def test_a_contacts_language_is_imported():
+    import_document(
+        data={"contacts": [{"external_id": "C-9", "first_name": "José", "language": "es"}]}
+    )
+    assert Contact.objects.get(external_id="C-9").language == "es"
