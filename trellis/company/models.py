@@ -32,6 +32,11 @@ class Company(models.Model):
         help_text='Domains verified for sending (SPF/DKIM), e.g. ["greenway.example"]. '
         "Staff with an address on one of these send invitations from their own address.",
     )
+    staff_notification_email = models.EmailField(
+        blank=True,
+        help_text="Where staff are told of portal activity: approvals, declines, new "
+        "requests and comments. Empty: nobody is emailed (the back office still lists them).",
+    )
     proposals_enabled = models.BooleanField("Proposals section on", default=True)
     invoices_enabled = models.BooleanField("Invoices section on", default=True)
     requests_enabled = models.BooleanField("Requests section on", default=True)

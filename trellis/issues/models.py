@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -123,3 +125,37 @@ class Comment(models.Model):
         if self.author_user_id is not None:
             return self.author_user.get_full_name()  # type: ignore[union-attr]
         return ""
+
+
+def photo_path(photo: Photo, filename: str) -> str:
+    # The stored name is ours: a customer's file name could say anything.
+    return f"requests/{photo.issue_id}/{uuid.uuid4().hex}{photo.extension}"
+
+
+class Photo(models.Model):
+    """A photo attached to a request, by the customer or staff."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="photos")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(upload_to=photo_path)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(help_text="In bytes.")
+    original_name = models.CharField(max_length=200, blank=True)
+    uploaded_by_contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.image.name
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")

@@ -20,6 +20,22 @@ class Proposal(PublishedDocument):
     valid_until = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True, help_text="Shown to the customer on the proposal.")
 
+    # The customer's decision, recorded once (trellis.proposals.services).
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="decided_proposals",
+    )
+    decided_from_ip = models.GenericIPAddressField(null=True, blank=True)
+    signer_name = models.CharField(max_length=200, blank=True)
+    signature_png = models.BinaryField(
+        null=True, blank=True, help_text="The signature drawn on the pad, as a PNG image."
+    )
+    decline_reason = models.TextField(blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["property", "status"], name="proposal_property_status")]
