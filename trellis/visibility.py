@@ -62,9 +62,9 @@ class PropertyRole:
     code = "property_role"
 
     @staticmethod
-    def property_ids(contact: Contact) -> QuerySet[PropertyContact]:
-        return PropertyContact.objects.filter(contact=contact, role__in=PORTAL_ROLES).values(
-            "property_id"
+    def property_ids(contact: Contact) -> QuerySet[PropertyContact, int]:
+        return PropertyContact.objects.filter(contact=contact, role__in=PORTAL_ROLES).values_list(
+            "property_id", flat=True
         )
 
     @classmethod
