@@ -1,20 +1,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
+from trellis.company.models import Company
+from trellis.customers.models import Contact
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at the portal: the signed-in customer's contact, and the
+    company whose switches decide which sections exist."""
+
+    contact: Contact
+    company: Company
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    viewer = getattr(request, "viewer", None)
+    if viewer is None:
+        raise LookupError("viewer_of() is only for views behind @customer_required")
+    return viewer  # type: ignore[no-any-return]
+
 
 def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Portal pages are for signed-in customers; anyone else goes to sign-in."""
+    """Portal pages are for signed-in customers; anyone else goes to sign-in.
+
+    The view finds the customer with `viewer_of(request)` and loads every
+    object through `trellis.visibility` with that contact and company.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (request.user.is_authenticated and getattr(request.user, "is_customer", False)):
+        user = request.user
+        if not (user.is_authenticated and getattr(user, "is_customer", False)):
             return redirect_to_login(request.get_full_path())
+        request.viewer = Viewer(contact=user.contact, company=Company.load())  # type: ignore[attr-defined, union-attr]
         return view(request, *args, **kwargs)
 
     return wrapper
