@@ -38,11 +38,17 @@ class Invoice(PublishedDocument):
     total = money_field(default=Decimal(0))
     amount_paid = money_field(default=Decimal(0))
     memo = models.TextField(blank=True)
+    paid_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the balance reached zero; set by the billing services.",
+    )
 
     class Meta:
         ordering = ["-issued_on", "-id"]
         indexes = [
             models.Index(fields=["property", "status", "due_on"], name="invoice_property_status"),
+            models.Index(fields=["property", "status", "paid_at"], name="invoice_property_paid"),
         ]
         constraints = [
             models.CheckConstraint(

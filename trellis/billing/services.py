@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import NamedTuple, TypedDict
 
 from django.db import transaction
+from django.utils import timezone
 
 from trellis.billing.models import Invoice, InvoiceLine
 from trellis.documents.models import money
@@ -59,6 +60,10 @@ def invoice_set_lines(*, invoice: Invoice, lines: Iterable[LineData]) -> Invoice
     invoice.subtotal, invoice.tax, invoice.total = _totals(rows, invoice.tax_rate)
     if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.VOID):
         invoice.status = invoice_status_for_payment(invoice=invoice)
+    if invoice.status != Invoice.Status.PAID:
+        invoice.paid_at = None
+    elif invoice.paid_at is None:
+        invoice.paid_at = timezone.now()
     with transaction.atomic():
         invoice.save()
         invoice.lines.all().delete()

@@ -203,6 +203,7 @@ INVOICE: Schema = {
     "amount_paid": from_model(Invoice, "amount_paid", initial=Decimal(0)),
     "memo": TextField(required=False),
     "created_at": time(),
+    "paid_at": time(),
     "printed_at": time(),
     "emailed_at": time(),
 }

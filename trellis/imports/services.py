@@ -231,6 +231,8 @@ class _Writer:
             _set(invoice, data, ("number", "status", "issued_on", "due_on", "tax_rate"))
             _set(invoice, data, ("amount_paid", "memo", "printed_at", "emailed_at"))
             _keep_or_set_created_at(invoice, data)
+            if data.get("paid_at") is not None:
+                invoice.paid_at = data["paid_at"]
             # Totals, and for an open invoice its paid status, follow from the lines.
             invoice_set_lines(invoice=invoice, lines=data["lines"])
 

@@ -6,10 +6,12 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
 
 from trellis.company.models import Company
 from trellis.customers.models import Contact
+from trellis.visibility import SectionOn
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,11 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def section_or_404(request: HttpRequest, model: type[Model]) -> Viewer:
+    """The viewer, if the company has the portal section of `model` on; else 404."""
+    viewer = viewer_of(request)
+    if not SectionOn.is_on(viewer.company, model):
+        raise Http404
+    return viewer

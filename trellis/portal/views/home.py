@@ -1,13 +1,65 @@
+"""The dashboard: what is due, pending and open, across the customer's properties."""
+
 from __future__ import annotations
 
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from trellis.portal.decorators import customer_required
+from trellis.billing.selectors import invoices_balance, invoices_due
+from trellis.issues.models import Issue
+from trellis.portal.decorators import customer_required, viewer_of
+from trellis.proposals.models import Proposal, ProposalItem
+from trellis.visibility import (
+    visible_invoices,
+    visible_issues,
+    visible_properties,
+    visible_proposals,
+)
+
+SHOWN = 5
+
+
+def _on_property(queryset: QuerySet, property_id: int | None) -> QuerySet:  # type: ignore[type-arg]
+    return queryset if property_id is None else queryset.filter(property_id=property_id)
 
 
 @customer_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"contact": request.user.contact})  # type: ignore[union-attr]
+    viewer = viewer_of(request)
+    contact, company = viewer.contact, viewer.company
+    properties = list(visible_properties(contact=contact).order_by("name"))
+    chosen = next((p for p in properties if str(p.pk) == request.GET.get("property")), None)
+    property_id = chosen.pk if chosen else None
+    context: dict[str, object] = {
+        "contact": contact,
+        "properties": properties,
+        "chosen_property": chosen,
+    }
+    if company.invoices_enabled:
+        invoices = _on_property(visible_invoices(contact=contact, company=company), property_id)
+        due = invoices_due(invoices)
+        context["invoices_due"] = list(due.select_related("property")[:SHOWN])
+        context["invoices_due_count"] = due.count()
+        context["balance"] = invoices_balance(invoices)
+    if company.proposals_enabled:
+        pending = _on_property(
+            visible_proposals(contact=contact, company=company), property_id
+        ).filter(status=Proposal.Status.SENT)
+        context["proposals_pending"] = list(
+            pending.select_related("property")
+            .prefetch_related(Prefetch("items", queryset=ProposalItem.objects.order_by("position")))
+            .order_by("-created_at", "-id")[:SHOWN]
+        )
+        context["proposals_pending_count"] = pending.count()
+    if company.requests_enabled:
+        open_requests = _on_property(
+            visible_issues(contact=contact, company=company), property_id
+        ).filter(status__in=Issue.OPEN_STATUSES)
+        context["requests_pending"] = list(
+            open_requests.select_related("property").order_by("-created_at", "-id")[:SHOWN]
+        )
+        context["requests_pending_count"] = open_requests.count()
+    return render(request, "portal/home.html", context)

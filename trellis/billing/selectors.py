@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.utils import timezone
+
+from trellis.billing.models import Invoice
+
+# The portal keeps recently paid invoices apart from the whole paid history.
+RECENTLY_PAID = timedelta(days=183)
+
+BALANCE = ExpressionWrapper(F("total") - F("amount_paid"), output_field=DecimalField())
+
+
+def invoices_due(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return invoices.filter(status__in=Invoice.DUE_STATUSES).order_by("due_on", "id")
+
+
+def invoices_paid(invoices: QuerySet[Invoice], *, recent: bool) -> QuerySet[Invoice]:
+    paid = invoices.filter(status=Invoice.Status.PAID)
+    if recent:
+        paid = paid.filter(paid_at__gte=timezone.now() - RECENTLY_PAID)
+    return paid.order_by("-paid_at", "-id")
+
+
+def invoices_balance(invoices: QuerySet[Invoice]) -> Decimal:
+    """What is left to pay on these invoices' due ones."""
+    total = invoices_due(invoices).aggregate(balance=Sum(BALANCE))["balance"]
+    return (total or Decimal(0)).quantize(Decimal("0.01"))
