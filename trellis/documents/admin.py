@@ -1,22 +1,40 @@
 """What the proposal and invoice admins share: the Published column and filter,
-and lines saved through the document's service rather than row by row."""
+lines saved through the document's service rather than row by row, and the
+Print and Email to customer buttons that publish a document to the portal."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
 
+from trellis.accounts.models import User
 from trellis.audit.admin import AuditedAdminMixin
+from trellis.customers.models import Contact
 from trellis.documents.models import PublishedDocument
+from trellis.documents.selectors import Document, document_recipient_role
+from trellis.documents.services import (
+    PublishRefused,
+    attachment_filename,
+    document_email,
+    document_email_recipient,
+    document_print,
+    document_publish_check,
+)
+from trellis.visibility import Published
+
 
 # The portal's rule, "printed or emailed", as a filter.
-PUBLISHED = Q(printed_at__isnull=False) | Q(emailed_at__isnull=False)
-
-
 class PublishedFilter(admin.SimpleListFilter):
     title = "published"
     parameter_name = "published"
@@ -25,10 +43,11 @@ class PublishedFilter(admin.SimpleListFilter):
         return [("yes", "Yes (printed or emailed)"), ("no", "No")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        # The portal's own rule (trellis.visibility), so the two cannot disagree.
         if self.value() == "yes":
-            return queryset.filter(PUBLISHED)
+            return queryset.filter(Published.q())
         if self.value() == "no":
-            return queryset.filter(printed_at__isnull=True, emailed_at__isnull=True)
+            return queryset.exclude(Published.q())
         return None
 
 
@@ -57,16 +76,169 @@ class LinesFormSet(BaseInlineFormSet):
         return saved
 
 
+@dataclass(frozen=True)
+class PublishingPanel:
+    """What a document's page shows of its publishing, and which buttons."""
+
+    document: Document
+    can_change: bool
+    refusal: str  # why it can't be printed or emailed at all
+    recipient: Contact | None
+    email_refusal: str  # why it can't be emailed
+    print_url: str
+    email_url: str
+
+    @property
+    def recipient_role(self) -> str:
+        return document_recipient_role(document=self.document).label
+
+    @property
+    def offer_print(self) -> bool:
+        return self.can_change and not self.refusal
+
+    @property
+    def offer_email(self) -> bool:
+        return self.can_change and self.recipient is not None
+
+
+def _staff(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):  # the admin lets only signed-in staff this far
+        raise PermissionDenied
+    return request.user
+
+
 class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    """Printing and emailing publish a document to the portal. They will be
-    actions of their own, so the admin shows when they happened but does not
-    let anyone type a date in."""
+    """Printing and emailing publish a document to the portal. They are
+    buttons of their own (and "Email to customer" a list action), so the admin
+    shows when they happened but does not let anyone type a date in."""
 
     autocomplete_fields = ["property"]
     list_select_related = ["property"]
     search_fields = ["number", "=external_id", "property__name"]
     readonly_fields = ["printed_at", "emailed_at", "created_at", "updated_at"]
+    actions = ["email_to_customer"]
+    # The change page adds the Published line and the Print and Email buttons.
+    change_form_template = "office/document_change_form.html"
 
     @admin.display(boolean=True, description="Published")
     def published(self, document: PublishedDocument) -> bool:
         return document.is_published
+
+    def _url_name(self, action: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{action}"
+
+    def get_urls(self) -> list[URLPattern]:
+        # POST only: printing and emailing publish the document, so a link
+        # prefetched or followed by accident must not do either.
+        return [
+            path(
+                "<path:object_id>/print/",
+                self.admin_site.admin_view(require_POST(self.print_view)),
+                name=self._url_name("print"),
+            ),
+            path(
+                "<path:object_id>/email/",
+                self.admin_site.admin_view(require_POST(self.email_view)),
+                name=self._url_name("email"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _document_to_change(self, request: HttpRequest, object_id: str) -> Document:
+        document = self.get_object(request, unquote(object_id))
+        if document is None:
+            raise Http404
+        if not self.has_change_permission(request, document):
+            raise PermissionDenied
+        return document
+
+    def _change_page(self, document: Document) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(f"admin:{self._url_name('change')}", args=[document.pk])
+        )
+
+    def print_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        document = self._document_to_change(request, object_id)
+        try:
+            pdf = document_print(document=document, actor=_staff(request))
+        except PublishRefused as refusal:
+            messages.error(request, refusal.message)
+            return self._change_page(document)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            content_disposition_header(as_attachment=True, filename=attachment_filename(document))
+            or "attachment"
+        )
+        return response
+
+    def email_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        document = self._document_to_change(request, object_id)
+        try:
+            email = document_email(document=document, actor=_staff(request))
+        except PublishRefused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            name = email.contact.full_name if email.contact else email.to_address
+            messages.success(request, f"Emailed {document} to {name} ({email.to_address}).")
+        return self._change_page(document)
+
+    @admin.action(description="Email to customer", permissions=["change"])
+    def email_to_customer(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """Each document in its own transaction: one refusal stops no other."""
+        actor = _staff(request)
+        sent = 0
+        for document in queryset:
+            try:
+                document_email(document=document, actor=actor)
+            except PublishRefused as refusal:
+                messages.warning(
+                    request,
+                    format_html(
+                        '{} <a href="{}">Open {}</a>',
+                        refusal.message,
+                        reverse(f"admin:{self._url_name('change')}", args=[document.pk]),
+                        document,
+                    ),
+                )
+            else:
+                sent += 1
+        if sent:
+            noun = self.opts.verbose_name if sent == 1 else self.opts.verbose_name_plural
+            messages.success(request, f"Emailed {sent} {noun} to the customer.")
+        else:
+            messages.warning(request, "Nothing was emailed.")
+
+    def publishing_panel(self, request: HttpRequest, document: Document) -> PublishingPanel:
+        refusal = ""
+        try:
+            document_publish_check(document=document)
+        except PublishRefused as refused:
+            refusal = refused.message
+        recipient, email_refusal = None, refusal
+        if not refusal:
+            try:
+                recipient = document_email_recipient(document=document)
+            except PublishRefused as refused:
+                email_refusal = refused.message
+        return PublishingPanel(
+            document=document,
+            can_change=self.has_change_permission(request, document),
+            refusal=refusal,
+            recipient=recipient,
+            email_refusal=email_refusal,
+            print_url=reverse(f"admin:{self._url_name('print')}", args=[document.pk]),
+            email_url=reverse(f"admin:{self._url_name('email')}", args=[document.pk]),
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        document = self.get_object(request, unquote(object_id))
+        if document is not None:
+            panel = self.publishing_panel(request, document)
+            extra_context = {**(extra_context or {}), "publishing": panel}
+        return super().change_view(request, object_id, form_url, extra_context)
