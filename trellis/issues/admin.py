@@ -4,20 +4,37 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.urls import URLPattern, path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from trellis.accounts.models import User
 from trellis.audit.admin import AuditedAdminMixin
-from trellis.issues.models import Comment, Issue
+from trellis.issues.models import Comment, Issue, Photo
+from trellis.issues.responses import photo_response
+from trellis.issues.selectors import issues_with_waiting_for_staff
+from trellis.issues.services import staff_reply
+
+CUSTOMER_COMMENT_IS_PUBLIC = (
+    "A customer wrote this comment, and what a customer writes is always Public: "
+    "it cannot be made an internal note."
+)
 
 
 class CommentForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if self.instance.author_contact_id is not None and not cleaned.get("is_public", True):
-            raise ValidationError("What a customer writes is always public.")
+            self.add_error("is_public", CUSTOMER_COMMENT_IS_PUBLIC)
         return cleaned
 
 
@@ -26,19 +43,116 @@ def _written_by_staff(comment: Comment, request: HttpRequest) -> None:
         comment.author_user = request.user
 
 
+def _author(comment: Comment) -> str:
+    if comment.author_contact_id is not None:
+        return f"{comment.author_name} (customer)"
+    return comment.author_name
+
+
+class CommentFormSet(BaseInlineFormSet):
+    """A comment added on the issue page is a staff reply, made by staff_reply()."""
+
+    author: User | None = None
+
+    def save_new(self, form: forms.ModelForm, commit: bool = True) -> Comment:
+        if self.author is None:
+            raise PermissionDenied
+        return staff_reply(
+            issue=self.instance,
+            author=self.author,
+            body=form.cleaned_data["body"],
+            public=form.cleaned_data["is_public"],
+        )
+
+
 class CommentInline(admin.StackedInline):
     model = Comment
     form = CommentForm
+    formset = CommentFormSet
     fields = ["body", "is_public", "author_name", "created_at"]
     readonly_fields = ["author_name", "created_at"]
     extra = 1
+    verbose_name = "comment or reply"
+    verbose_name_plural = (
+        "comments: Public ones are the customer's conversation, the others internal notes"
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
         return super().get_queryset(request).select_related("author_user", "author_contact")
 
     @admin.display(description="written by")
     def author_name(self, comment: Comment) -> str:
-        return comment.author_name
+        return _author(comment)
+
+
+class PhotoInline(admin.TabularInline):
+    """The photos customers attached; staff look, and change nothing here."""
+
+    model = Photo
+    # Each row is headed by the photo's original name already.
+    fields = ["preview", "attached_to", "file_size", "created_at"]
+    readonly_fields = ["preview", "attached_to", "file_size", "created_at"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Photo]:
+        return super().get_queryset(request).select_related("comment")
+
+    # Seeing the issue is enough to see its photos, whatever the Photo model's own perms.
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("issues.view_issue") or request.user.has_perm(
+            "issues.change_issue"
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="photo")
+    def preview(self, photo: Photo) -> str:
+        url = reverse("admin:issues_issue_photo", args=[photo.issue_id, photo.pk])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">'
+            '<img src="{}" alt="{}" loading="lazy" style="max-width:160px;max-height:120px"></a>',
+            url,
+            url,
+            photo.original_name or "photo",
+        )
+
+    @admin.display(description="attached to")
+    def attached_to(self, photo: Photo) -> str:
+        if photo.comment is None:
+            return "the request"
+        visibility = "Public comment" if photo.comment.is_public else "internal note"
+        written = date_format(localtime(photo.comment.created_at), "SHORT_DATETIME_FORMAT")
+        return f"{visibility} of {written}: {photo.comment}"
+
+    @admin.display(description="size")
+    def file_size(self, photo: Photo) -> str:
+        return str(filesizeformat(photo.size))
+
+
+class WaitingForStaffFilter(admin.SimpleListFilter):
+    title = "waiting for staff"
+    parameter_name = "waiting"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("yes", "Waiting for staff: the customer spoke last"),
+            ("no", "Answered"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        if self.value() == "yes":
+            return queryset.filter(waiting_for_staff=True)
+        if self.value() == "no":
+            return queryset.filter(waiting_for_staff=False)
+        return None
 
 
 @admin.register(Issue)
@@ -49,10 +163,11 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "status",
         "include_client",
         "raised_by",
+        "waiting_for_staff",
         "created_at",
         "closed_at",
     ]
-    list_filter = ["status", "include_client", "created_at"]
+    list_filter = [WaitingForStaffFilter, "status", "include_client", "created_at"]
     list_select_related = ["property", "created_by_user", "created_by_contact"]
     search_fields = ["subject", "description", "property__name", "=external_id"]
     autocomplete_fields = ["property"]
@@ -71,7 +186,28 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "external_id",
     ]
     readonly_fields = ["raised_by", "created_at", "updated_at"]
-    inlines = [CommentInline]
+    inlines = [CommentInline, PhotoInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Issue]:
+        return issues_with_waiting_for_staff(super().get_queryset(request))
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<path:object_id>/photos/<int:photo_id>/",
+                self.admin_site.admin_view(self.photo_view),
+                name="issues_issue_photo",
+            ),
+            *super().get_urls(),
+        ]
+
+    def photo_view(self, request: HttpRequest, object_id: str, photo_id: int) -> HttpResponseBase:
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, issue):
+            raise PermissionDenied
+        return photo_response(get_object_or_404(Photo, pk=photo_id, issue=issue))
 
     @admin.display(description="raised by")
     def raised_by(self, issue: Issue) -> str:
@@ -81,14 +217,18 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
             return issue.created_by_user.get_full_name()
         return ""
 
+    @admin.display(description="waiting for staff", boolean=True, ordering="waiting_for_staff")
+    def waiting_for_staff(self, issue: Issue) -> bool:
+        return bool(getattr(issue, "waiting_for_staff", False))
+
     def save_model(self, request: HttpRequest, obj: Issue, form: Any, change: bool) -> None:
         if not change and obj.created_by_contact_id is None and isinstance(request.user, User):
             obj.created_by_user = request.user
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        for comment_form in formset.forms:
-            _written_by_staff(comment_form.instance, request)
+        if isinstance(formset, CommentFormSet) and isinstance(request.user, User):
+            formset.author = request.user
         super().save_formset(request, form, formset, change)
 
 
@@ -111,7 +251,7 @@ class CommentAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="written by")
     def author_name(self, comment: Comment) -> str:
-        return comment.author_name
+        return _author(comment)
 
     def save_model(self, request: HttpRequest, obj: Comment, form: Any, change: bool) -> None:
         _written_by_staff(obj, request)

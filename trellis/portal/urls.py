@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trellis.portal.views import access, home, invoices, profile
+from trellis.portal.views import access, home, invoices, profile, proposals, requests
 
 app_name = "portal"
 
@@ -14,6 +14,20 @@ urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoices"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice"),
     path("invoices/<int:pk>/pdf/", invoices.invoice_pdf, name="invoice-pdf"),
+    path("proposals/", proposals.proposal_list, name="proposals"),
+    path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal"),
+    path("proposals/<int:pk>/pdf/", proposals.proposal_pdf, name="proposal-pdf"),
+    path("proposals/<int:pk>/approve/", proposals.proposal_approve, name="proposal-approve"),
+    path("proposals/<int:pk>/decline/", proposals.proposal_decline, name="proposal-decline"),
+    path("requests/", requests.request_list, name="requests"),
+    path("requests/new/", requests.request_new, name="request-new"),
+    path("requests/<int:pk>/", requests.request_detail, name="request"),
+    path("requests/<int:pk>/comment/", requests.request_comment_add, name="request-comment"),
+    path(
+        "requests/<int:pk>/photos/<int:photo_id>/",
+        requests.request_photo,
+        name="request-photo",
+    ),
     path("profile/", profile.profile, name="profile"),
     path("profile/details/", profile.profile_details, name="profile-details"),
     path("profile/email/", profile.profile_email, name="profile-email"),

@@ -23,6 +23,16 @@ class ProposalItemInline(admin.TabularInline):
     fields = ["description", "quantity", "unit_price", "optional", "chosen"]
     extra = 1
 
+    # Once the customer has decided, the items are what they signed for.
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.decided_at is None
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.decided_at is None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.decided_at is None
+
 
 @admin.register(Proposal)
 class ProposalAdmin(PublishedDocumentAdmin):
@@ -45,8 +55,34 @@ class ProposalAdmin(PublishedDocumentAdmin):
     fieldsets = [
         (None, {"fields": ["number", "title", "property", "status", "valid_until", "notes"]}),
         ("Publishing", {"fields": [*PublishedDocumentAdmin.readonly_fields]}),
+        (
+            "Customer's decision",
+            {
+                "fields": [
+                    "decided_at",
+                    "decided_by",
+                    "decided_from_ip",
+                    "signer_name",
+                    "decline_reason",
+                ]
+            },
+        ),
         ("Import", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]
+    DECISION_FIELDS = [
+        "decided_at",
+        "decided_by",
+        "decided_from_ip",
+        "signer_name",
+        "decline_reason",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = [*super().get_readonly_fields(request, obj), *self.DECISION_FIELDS]
+        if obj is not None and obj.decided_at is not None:
+            # A decided proposal is a record of what the customer agreed to.
+            readonly += ["number", "title", "property", "status", "valid_until", "notes"]
+        return readonly
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
         # The total is worked out from the items: one query for a page of them.

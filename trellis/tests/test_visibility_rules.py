@@ -3,10 +3,13 @@
 Each example is one world in its own transaction (hypothesis' Django TestCase).
 """
 
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis.extra.django import TestCase
 
 from trellis import visibility
+from trellis.accounts.models import User
+from trellis.issues.models import Comment
 from trellis.tests.worlds import CONTACTS, build, worlds
 
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -93,3 +96,45 @@ class VisibilityAgainstTheOracle(TestCase):
                     contact=contact, comment=comment, company=company
                 )
                 assert verdict.visible == (comment.pk in allowed_comments)
+
+
+class PortalUrlsAgainstTheOracle(TestCase):
+    """Everything a contact may not see answers 404 at every one of its URLs:
+    detail, PDF and actions alike; and what it may see opens."""
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(worlds())
+    def test_what_the_rules_forbid_answers_404_everywhere_and_the_rest_opens(self, spec):
+        world = build(spec)
+        contact = world.contacts[0]
+        account = User.objects.create(contact=contact)
+        self.client.force_login(account)
+        groups = [
+            (
+                world.proposals,
+                world.allowed_proposals(0),
+                "proposal",
+                ["proposal-pdf"],
+                ["proposal-approve", "proposal-decline"],
+            ),
+            (world.invoices, world.allowed_invoices(0), "invoice", ["invoice-pdf"], []),
+            (world.issues, world.allowed_issues(0), "request", [], ["request-comment"]),
+        ]
+        for objects, allowed, detail, downloads, actions in groups:
+            for obj in objects:
+                detail_url = reverse(f"portal:{detail}", args=[obj.pk])
+                if obj.pk in allowed:
+                    assert self.client.get(detail_url).status_code == 200
+                    continue
+                assert self.client.get(detail_url).status_code == 404
+                for name in downloads:
+                    assert (
+                        self.client.get(reverse(f"portal:{name}", args=[obj.pk])).status_code == 404
+                    )
+                for name in actions:
+                    response = self.client.post(reverse(f"portal:{name}", args=[obj.pk]), {})
+                    assert response.status_code == 404
+        for proposal in world.proposals:
+            proposal.refresh_from_db()
+            assert proposal.decided_at is None
+        assert not Comment.objects.filter(author_contact=contact).exists()

@@ -60,3 +60,20 @@ def test_the_proposal_list_shows_totals_and_whether_each_is_published(office):
 
     assert [p.number for p in response.context["cl"].result_list] == ["PR-1"]
     assert "100.00" in response.text
+
+
+def test_a_decided_proposal_is_read_only_in_the_office(office):
+    from django.utils import timezone
+
+    from trellis.testing.factories import ContactFactory, ProposalFactory
+
+    proposal = ProposalFactory(
+        status="approved",
+        decided_at=timezone.now(),
+        decided_by=ContactFactory(),
+        signer_name="Ann Lee",
+    )
+    page = office.get(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
+    form = page.context["adminform"].form
+    assert "title" not in form.fields and "status" not in form.fields
+    assert not page.context["inline_admin_formsets"][0].has_change_permission

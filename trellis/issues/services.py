@@ -1,0 +1,316 @@
+"""Writes of issues, which the portal calls requests: a customer opens one or
+comments on one, with photos; staff reply in the office, publicly or not."""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from PIL import Image, ImageOps
+
+from trellis.accounts.models import User
+from trellis.audit.services import audit_record
+from trellis.company.models import Company
+from trellis.customers.models import Contact, Property
+from trellis.issues.models import Comment, Issue, Photo
+from trellis.mail.compose import compose_from_files
+from trellis.mail.models import OutgoingEmail
+from trellis.mail.senders import sender_for_company
+from trellis.mail.services import email_queue
+from trellis.visibility import SectionOn, visible_issues, visible_properties
+
+logger = logging.getLogger(__name__)
+
+# The formats a photo may be in, by the name Pillow gives the decoder that read it.
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class RequestNotVisible(Exception):
+    """The contact may not open a request on this property, or comment on this
+    request. The portal answers 404: it never says that the object exists."""
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """A photo that decoded as an image we take, re-encoded without its metadata."""
+
+    content: bytes
+    content_type: str
+    original_name: str
+
+
+# --- photos ----------------------------------------------------------------
+
+
+def request_photos_check(*, photos: Sequence[UploadedFile]) -> list[CheckedPhoto]:
+    """Decode each photo and re-encode it, or refuse them all with a ValidationError
+    whose messages name each bad file in the customer's words. The services take
+    photos only in the form this returns, so none is stored unchecked.
+
+    The file name and the content type the browser sent are the customer's to
+    choose, so neither is trusted: a photo is what Pillow decodes as JPEG, PNG or
+    WebP. Re-encoding drops the EXIF block, where a phone writes the GPS position
+    of the customer's home, after turning the picture the way EXIF said to.
+    """
+    max_count = settings.REQUEST_PHOTO_MAX_COUNT
+    if len(photos) > max_count:
+        raise ValidationError(
+            ngettext(
+                "You can attach at most %(count)d photo at a time.",
+                "You can attach at most %(count)d photos at a time.",
+                max_count,
+            )
+            % {"count": max_count},
+            code="too_many",
+        )
+    checked, errors = [], []
+    for photo in photos:
+        try:
+            checked.append(_photo_check(photo))
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+def _photo_check(photo: UploadedFile) -> CheckedPhoto:
+    name = (photo.name or "").rsplit("/", 1)[-1][:200]
+    max_bytes = settings.REQUEST_PHOTO_MAX_BYTES
+    if photo.size is None or photo.size > max_bytes:
+        raise ValidationError(
+            _("“%(name)s” is larger than %(size)s. Choose a smaller photo.")
+            % {"name": name, "size": filesizeformat(max_bytes)},
+            code="too_large",
+        )
+    try:
+        photo.seek(0)
+        with warnings.catch_warnings():
+            # Past this many pixels Pillow only warns; a photo that big is refused.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(photo, formats=list(PHOTO_FORMATS)) as image:
+                image.load()
+                image_format = image.format or ""
+                content = _reencoded(image, image_format)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise ValidationError(
+            _("“%(name)s” has too many pixels. Choose a smaller photo.") % {"name": name},
+            code="too_many_pixels",
+        ) from None
+    except Exception:  # whatever a decoder raises on a non-image, it is not one
+        # Kept with its traceback, should a real photo ever be refused by mistake.
+        logger.info("Photo %r refused: it does not decode", name, exc_info=True)
+        raise ValidationError(
+            _("“%(name)s” is not a photo we can use. Choose a JPEG, PNG or WebP image.")
+            % {"name": name},
+            code="not_an_image",
+        ) from None
+    return CheckedPhoto(
+        content=content, content_type=PHOTO_FORMATS[image_format], original_name=name
+    )
+
+
+# What a saved image may carry over from the original: the rest (EXIF, XMP,
+# comments, text chunks) is metadata the customer never meant to send us.
+KEPT_INFO = ("transparency",)
+
+
+def _reencoded(image: Image.Image, image_format: str) -> bytes:
+    upright = ImageOps.exif_transpose(image)  # a copy, turned the way EXIF said
+    icc_profile = image.info.get("icc_profile")
+    upright.info = {key: upright.info[key] for key in KEPT_INFO if key in upright.info}
+    options: dict[str, object] = {"icc_profile": icc_profile} if icc_profile else {}
+    if image_format == "JPEG":
+        if upright.mode not in ("RGB", "L", "CMYK"):
+            upright = upright.convert("RGB")
+        options |= {"quality": 90}
+    elif image_format == "WEBP":
+        if upright.mode not in ("RGB", "RGBA"):
+            upright = upright.convert("RGBA" if upright.has_transparency_data else "RGB")
+        options |= {"quality": 90}
+    out = io.BytesIO()
+    upright.save(out, image_format, **options)
+    return out.getvalue()
+
+
+def _photos_save(
+    *, issue: Issue, comment: Comment | None, contact: Contact, photos: Sequence[CheckedPhoto]
+) -> list[Photo]:
+    saved: list[Photo] = []
+    try:
+        for checked in photos:
+            photo = Photo(
+                issue=issue,
+                comment=comment,
+                content_type=checked.content_type,
+                size=len(checked.content),
+                original_name=checked.original_name,
+                uploaded_by_contact=contact,
+            )
+            # The stored name is photo_path()'s, random; the customer's is kept apart.
+            photo.image.save("photo", ContentFile(checked.content), save=False)
+            saved.append(photo)
+        return Photo.objects.bulk_create(saved)
+    except BaseException:
+        _photos_discard(saved)
+        raise
+
+
+def _photos_discard(photos: Sequence[Photo]) -> None:
+    # A rolled-back transaction takes the rows but not the files: remove those by hand.
+    for photo in photos:
+        photo.image.delete(save=False)
+
+
+# --- the customer, in the portal --------------------------------------------
+
+
+def request_open(
+    *,
+    contact: Contact,
+    property: Property,
+    subject: str,
+    description: str,
+    photos: Sequence[CheckedPhoto],
+) -> Issue:
+    """A customer opens a request on one of their properties, with photos as
+    request_photos_check() returns them.
+
+    It is created with Include Client on, so the customer sees it at once, and
+    staff are notified. RequestNotVisible if the property is not one the
+    contact sees in the portal, or the Requests section is off.
+    """
+    company = Company.load()
+    sees_property = visible_properties(contact=contact).filter(pk=property.pk).exists()
+    if not (SectionOn.is_on(company, Issue) and sees_property):
+        raise RequestNotVisible
+    saved: list[Photo] = []
+    try:
+        with transaction.atomic():
+            issue = Issue.objects.create(
+                property=property,
+                subject=subject,
+                description=description,
+                include_client=True,
+                created_by_contact=contact,
+            )
+            saved = _photos_save(issue=issue, comment=None, contact=contact, photos=photos)
+            audit_record(
+                action="issue.opened_by_customer",
+                actor=_account(contact),
+                target=issue,
+                data={"photos": len(saved)},
+            )
+            _staff_notify(
+                company=company,
+                template="request_opened",
+                issue=issue,
+                contact=contact,
+                context={"photo_count": len(saved)},
+            )
+    except BaseException:
+        _photos_discard(saved)
+        raise
+    return issue
+
+
+def request_comment(
+    *, contact: Contact, issue: Issue, body: str, photos: Sequence[CheckedPhoto]
+) -> Comment:
+    """A customer comments on one of their requests, with photos as
+    request_photos_check() returns them; what a customer writes is Public.
+
+    A closed request takes comments too and stays closed: staff, notified, decide
+    whether to open it again. RequestNotVisible if the contact does not see the
+    request.
+    """
+    company = Company.load()
+    if not visible_issues(contact=contact, company=company).filter(pk=issue.pk).exists():
+        raise RequestNotVisible
+    saved: list[Photo] = []
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                issue=issue, author_contact=contact, body=body, is_public=True
+            )
+            saved = _photos_save(issue=issue, comment=comment, contact=contact, photos=photos)
+            audit_record(
+                action="comment.written_by_customer",
+                actor=_account(contact),
+                target=comment,
+                data={"issue": issue.pk, "photos": len(saved)},
+            )
+            _staff_notify(
+                company=company,
+                template="request_commented",
+                issue=issue,
+                contact=contact,
+                context={"comment": comment, "photo_count": len(saved)},
+            )
+    except BaseException:
+        _photos_discard(saved)
+        raise
+    return comment
+
+
+def _account(contact: Contact) -> User | None:
+    account: User | None = getattr(contact, "portal_account", None)
+    return account
+
+
+def _staff_notify(
+    *, company: Company, template: str, issue: Issue, contact: Contact, context: dict[str, object]
+) -> None:
+    """Tell staff at the company's notification address; nobody, if it is empty."""
+    if not company.staff_notification_email:
+        return
+    office_url = settings.PUBLIC_BASE_URL + reverse("admin:issues_issue_change", args=[issue.pk])
+    # Staff read the office in English, so their notifications are in English too.
+    composed = compose_from_files(
+        name=template,
+        language="en",
+        company=company,
+        context={**context, "issue": issue, "contact": contact, "office_url": office_url},
+    )
+    email_queue(
+        kind=OutgoingEmail.Kind.NOTIFICATION,
+        to=company.staff_notification_email,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        sender=sender_for_company(company=company),
+        about=issue,
+    )
+
+
+# --- staff, in the office ----------------------------------------------------
+
+
+def staff_reply(*, issue: Issue, author: User, body: str, public: bool) -> Comment:
+    """A staff member's comment: Public ones reach the customer in the portal,
+    the others are internal notes for staff only."""
+    if not author.is_staff:
+        raise ValueError("Only staff reply from the office.")
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            issue=issue, author_user=author, body=body, is_public=public
+        )
+        audit_record(
+            action="comment.written_by_staff",
+            actor=author,
+            target=comment,
+            data={"issue": issue.pk, "public": public},
+        )
+    return comment

@@ -1,0 +1,293 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from PIL import Image
+
+from trellis.audit.models import AuditEntry
+from trellis.company.models import Company
+from trellis.customers.models import PropertyContact
+from trellis.issues.models import Comment, Issue, Photo
+from trellis.issues.services import (
+    RequestNotVisible,
+    request_comment,
+    request_open,
+    request_photos_check,
+    staff_reply,
+)
+from trellis.issues.tests.photos import (
+    GPS_IFD,
+    checked,
+    image_bytes,
+    jpeg_with_location,
+    png,
+    text_named_jpg,
+    upload,
+)
+from trellis.mail.models import OutgoingEmail
+from trellis.testing.factories import (
+    CommentFactory,
+    IssueFactory,
+    PropertyContactFactory,
+    PropertyFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def home(alice):
+    return PropertyContactFactory(contact=alice.contact, role=PropertyContact.Role.PRIMARY).property
+
+
+@pytest.fixture
+def notified():
+    company = Company.load()
+    company.staff_notification_email = "office@greenway.example"
+    company.save()
+    return company
+
+
+def open_request(alice, home, **kwargs):
+    fields = {"subject": "Broken sprinkler", "description": "By the gate.", "photos": []}
+    return request_open(contact=alice.contact, property=home, **(fields | kwargs))
+
+
+def test_a_customers_request_is_shown_to_them_and_raised_by_them(alice, home):
+    issue = open_request(alice, home)
+
+    assert issue.include_client
+    assert issue.created_by_contact == alice.contact
+    assert issue.created_by_user is None
+    assert issue.status == Issue.Status.OPEN
+
+
+def test_a_request_on_a_property_the_contact_does_not_see_is_refused(alice, charlie):
+    theirs = PropertyContactFactory(contact=charlie, role=PropertyContact.Role.PRIMARY).property
+    PropertyContactFactory(property=theirs, contact=alice.contact, role=PropertyContact.Role.OTHER)
+
+    with pytest.raises(RequestNotVisible):
+        open_request(alice, theirs)
+
+    assert not Issue.objects.exists()
+
+
+def test_no_request_is_opened_with_the_requests_section_off(alice, home):
+    Company.objects.filter(pk=Company.load().pk).update(requests_enabled=False)
+
+    with pytest.raises(RequestNotVisible):
+        open_request(alice, home)
+
+
+def test_opening_a_request_notifies_staff_in_english_with_the_office_link(
+    alice, home, notified, settings
+):
+    alice.contact.language = "es"
+    alice.contact.save()
+    settings.PUBLIC_BASE_URL = "https://portal.greenway.example"
+
+    issue = open_request(alice, home, subject="Árbol caído & roto", photos=checked(png()))
+
+    email = OutgoingEmail.objects.get()
+    assert email.kind == OutgoingEmail.Kind.NOTIFICATION
+    assert email.to_address == "office@greenway.example"
+    assert email.subject == "New request from Alice Arnold: Árbol caído & roto"
+    link = f"https://portal.greenway.example/office/issues/issue/{issue.pk}/change/"
+    assert link in email.body_text
+    assert link in email.body_html
+    assert "opened a request" in email.body_text
+    assert "Photos attached: 1" in email.body_text
+    assert "&amp;" not in email.body_text
+
+
+def test_nobody_is_emailed_without_a_staff_notification_address(alice, home):
+    open_request(alice, home)
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_opening_and_commenting_are_audited_with_the_customers_account(alice, home):
+    issue = open_request(alice, home)
+    comment = request_comment(contact=alice.contact, issue=issue, body="Any news?", photos=[])
+
+    entries = AuditEntry.objects.order_by("id")
+    assert [(e.action, e.actor, e.target_id) for e in entries] == [
+        ("issue.opened_by_customer", alice, str(issue.pk)),
+        ("comment.written_by_customer", alice, str(comment.pk)),
+    ]
+
+
+def test_a_customers_comment_is_public_and_notifies_staff(alice, home, notified):
+    issue = IssueFactory(property=home)
+
+    comment = request_comment(contact=alice.contact, issue=issue, body="Still leaking.", photos=[])
+
+    assert (comment.author_contact, comment.is_public) == (alice.contact, True)
+    email = OutgoingEmail.objects.get()
+    assert email.subject == "Alice Arnold commented on “Broken sprinkler head”"
+    assert "Still leaking." in email.body_text
+
+
+def test_a_closed_request_takes_a_comment_and_stays_closed(alice, home):
+    issue = IssueFactory(property=home, status=Issue.Status.CLOSED)
+
+    request_comment(contact=alice.contact, issue=issue, body="It broke again.", photos=[])
+
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.CLOSED
+    assert issue.comments.count() == 1
+
+
+@pytest.mark.parametrize("include_client", [False, True])
+def test_no_comment_on_a_request_the_contact_does_not_see(alice, home, include_client):
+    hidden = IssueFactory(property=home, include_client=False)
+    elsewhere = IssueFactory(include_client=include_client)
+
+    for issue in (hidden, elsewhere):
+        with pytest.raises(RequestNotVisible):
+            request_comment(contact=alice.contact, issue=issue, body="Hello?", photos=[])
+
+    assert not Comment.objects.exists()
+
+
+def test_photos_are_stored_under_a_name_of_our_own(alice, home, settings):
+    issue = open_request(alice, home, photos=checked(png("../../etc/My garden.png")))
+
+    photo = Photo.objects.get()
+    assert photo.issue == issue
+    assert photo.comment is None
+    assert photo.uploaded_by_contact == alice.contact
+    assert photo.original_name == "My garden.png"
+    assert photo.content_type == "image/png"
+    assert photo.image.name.startswith(f"requests/{issue.pk}/")
+    assert photo.image.name.endswith(".png")
+    assert "garden" not in photo.image.name
+    assert (settings.MEDIA_ROOT / photo.image.name).stat().st_size == photo.size
+
+
+def test_a_comments_photos_belong_to_the_comment(alice, home):
+    issue = IssueFactory(property=home)
+
+    comment = request_comment(
+        contact=alice.contact, issue=issue, body="See.", photos=checked(png())
+    )
+
+    assert [p.comment for p in issue.photos.all()] == [comment]
+
+
+@pytest.mark.parametrize(
+    ("image_format", "content_type"),
+    [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")],
+)
+def test_jpeg_png_and_webp_are_taken_whatever_they_are_called(image_format, content_type):
+    upload_ = upload("photo.gif", image_bytes(image_format), "application/octet-stream")
+
+    [checked] = request_photos_check(photos=[upload_])
+
+    assert checked.content_type == content_type
+
+
+def test_an_image_of_another_format_is_refused():
+    gif = upload("photo.png", image_bytes("GIF"))
+
+    with pytest.raises(ValidationError) as refused:
+        request_photos_check(photos=[gif])
+
+    assert refused.value.messages == [
+        "“photo.png” is not a photo we can use. Choose a JPEG, PNG or WebP image."
+    ]
+
+
+def test_a_text_file_named_like_a_photo_is_refused_by_name():
+    with pytest.raises(ValidationError) as refused:
+        request_photos_check(photos=[png(), text_named_jpg(), upload("notes.png", b"")])
+
+    assert refused.value.messages == [
+        "“photo.jpg” is not a photo we can use. Choose a JPEG, PNG or WebP image.",
+        "“notes.png” is not a photo we can use. Choose a JPEG, PNG or WebP image.",
+    ]
+
+
+def test_a_photo_over_the_size_limit_is_refused(settings):
+    settings.REQUEST_PHOTO_MAX_BYTES = 1000
+
+    with pytest.raises(ValidationError) as refused:
+        request_photos_check(photos=[png("big.png", size=(400, 400))])
+
+    assert refused.value.messages == [
+        "“big.png” is larger than 1000\xa0bytes. Choose a smaller photo."
+    ]
+
+
+def test_more_photos_than_allowed_are_refused(settings):
+    settings.REQUEST_PHOTO_MAX_COUNT = 2
+
+    with pytest.raises(ValidationError) as refused:
+        request_photos_check(photos=[png(), png(), png()])
+
+    assert refused.value.messages == ["You can attach at most 2 photos at a time."]
+
+
+def test_an_image_with_too_many_pixels_is_refused(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+
+    with pytest.raises(ValidationError) as refused:
+        request_photos_check(photos=[png("huge.png", size=(20, 20))])
+
+    assert refused.value.messages == ["“huge.png” has too many pixels. Choose a smaller photo."]
+
+
+def test_a_truncated_image_is_refused():
+    whole = image_bytes("JPEG", size=(64, 64))
+    broken = upload("broken.jpg", whole[: len(whole) // 2], "image/jpeg")
+
+    with pytest.raises(ValidationError):
+        request_photos_check(photos=[broken])
+
+
+def test_where_a_photo_was_taken_is_not_kept_and_it_is_turned_upright():
+    [checked] = request_photos_check(photos=[jpeg_with_location()])
+
+    with Image.open(io.BytesIO(checked.content)) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif().get_ifd(GPS_IFD)
+        assert "exif" not in image.info
+        assert "comment" not in image.info
+        assert image.size == (6, 8)  # was 8 by 6, with "rotate 90°"
+
+
+def test_a_staff_reply_is_public_or_an_internal_note(staff):
+    issue = IssueFactory()
+
+    public = staff_reply(issue=issue, author=staff, body="Tuesday.", public=True)
+    note = staff_reply(issue=issue, author=staff, body="Check the valve.", public=False)
+
+    assert (public.author_user, public.is_public) == (staff, True)
+    assert (note.author_user, note.is_public) == (staff, False)
+    assert list(
+        AuditEntry.objects.filter(action="comment.written_by_staff")
+        .order_by("id")
+        .values_list("data", flat=True)
+    ) == [{"issue": issue.pk, "public": True}, {"issue": issue.pk, "public": False}]
+
+
+def test_only_staff_reply_from_the_office(alice):
+    with pytest.raises(ValueError, match="Only staff"):
+        staff_reply(issue=IssueFactory(), author=alice, body="Hi", public=True)
+
+
+def test_a_staff_reply_sends_no_staff_notification(staff, notified):
+    staff_reply(issue=CommentFactory().issue, author=staff, body="Done.", public=True)
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_a_property_the_contact_bills_counts_as_theirs(alice):
+    billed = PropertyFactory()
+    PropertyContactFactory(
+        property=billed, contact=alice.contact, role=PropertyContact.Role.BILLING
+    )
+
+    issue = request_open(
+        contact=alice.contact, property=billed, subject="Hedge", description="", photos=[]
+    )
+
+    assert issue.property == billed
