@@ -11,6 +11,7 @@ import re
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from trellis.accounts.models import User
@@ -132,7 +133,7 @@ def attachment_filename(document: Document) -> str:
 
 
 def portal_url(document: Document) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/{_kind(document)}s/{document.pk}/"
+    return settings.PUBLIC_BASE_URL + reverse(f"portal:{_kind(document)}", args=[document.pk])
 
 
 def document_email(*, document: Document, actor: User | None) -> OutgoingEmail:

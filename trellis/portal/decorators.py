@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from trellis.company.models import Company
 from trellis.customers.models import Contact
@@ -30,7 +30,9 @@ def viewer_of(request: HttpRequest) -> Viewer:
     return viewer  # type: ignore[no-any-return]
 
 
-def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def customer_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Portal pages are for signed-in customers; anyone else goes to sign-in.
 
     The view finds the customer with `viewer_of(request)` and loads every
@@ -38,7 +40,7 @@ def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (user.is_authenticated and getattr(user, "is_customer", False)):
             return redirect_to_login(request.get_full_path())
