@@ -152,6 +152,10 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# The payment processor behind trellis.billing.gateways; the built-in sandbox by default.
+PAYMENT_GATEWAY = env_str(
+    "PAYMENT_GATEWAY", default="trellis.billing.gateways.sandbox.SandboxGateway"
+)
 REQUEST_PHOTO_MAX_BYTES = env_int("REQUEST_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 REQUEST_PHOTO_MAX_COUNT = env_int("REQUEST_PHOTO_MAX_COUNT", default=5)
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils import timezone
 
 from trellis.documents.models import LineItem, PublishedDocument, money_field
 
@@ -105,3 +108,122 @@ class InvoiceLine(LineItem):
 
     def __str__(self) -> str:
         return self.description
+
+
+class PaymentMethod(models.Model):
+    """A card saved with the payment processor. Only the processor's token and
+    what a person needs to recognise the card are kept: never its number or CVV."""
+
+    class Brand(models.TextChoices):
+        VISA = "visa", "Visa"
+        MASTERCARD = "mastercard", "Mastercard"
+        AMEX = "amex", "American Express"
+        DISCOVER = "discover", "Discover"
+
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.CASCADE, related_name="payment_methods"
+    )
+    processor = models.CharField(max_length=30)
+    token = models.CharField(max_length=200, help_text="The processor's reference for the card.")
+    brand = models.CharField(max_length=12, choices=Brand.choices)
+    last4 = models.CharField("last four digits", max_length=4)
+    exp_month = models.PositiveSmallIntegerField("expiry month")
+    exp_year = models.PositiveSmallIntegerField("expiry year")
+    holder_name = models.CharField(max_length=200)
+    billing_postcode = models.CharField(max_length=20, blank=True)
+    is_default = models.BooleanField(default=False)
+    saved_by_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who saved it for the contact, if not the contact.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Removed methods stay for the payments made with them."
+    )
+
+    class Meta:
+        ordering = ["-is_default", "-created_at", "-id"]
+        indexes = [models.Index(fields=["contact", "removed_at"], name="method_by_contact")]
+        constraints = [
+            models.UniqueConstraint(fields=["processor", "token"], name="method_token_once"),
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(is_default=True, removed_at__isnull=True),
+                name="method_one_default_per_contact",
+            ),
+            models.CheckConstraint(
+                condition=Q(exp_month__gte=1, exp_month__lte=12), name="method_expiry_month_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(last4__regex=r"^[0-9]{4}$"), name="method_last4_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_brand_display()} •••• {self.last4}"
+
+    def expired_on(self, day: date) -> bool:
+        return (self.exp_year, self.exp_month) < (day.year, day.month)
+
+
+class Payment(models.Model):
+    """One attempt to pay an invoice. The row exists, with its idempotency key,
+    before the processor is called, so a retry can never charge twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.ForeignKey(
+        PaymentMethod, null=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    paid_by = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = money_field()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    processor_reference = models.CharField(max_length=200, blank=True)
+    failure_message = models.CharField(
+        max_length=300, blank=True, help_text="The processor's reason, as the customer saw it."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["invoice", "status"], name="payment_by_invoice")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "succeeded", "failed"]),
+                name="payment_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment of {self.amount} on {self.invoice}"
+
+
+class SandboxOperation(models.Model):
+    """The sandbox processor's own ledger: what it answered for each idempotency
+    key (trellis.billing.gateways.sandbox). Not Trellis' books: the processor's."""
+
+    kind = models.CharField(max_length=10)
+    idempotency_key = models.CharField(max_length=100)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "idempotency_key"], name="sandbox_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key}"
