@@ -77,7 +77,7 @@ class SandboxGateway:
         return SavedCard(**answer)
 
     def charge(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Charge:
-        behaviour = token.split("_")[1] if token.startswith("sbx_") else "declined"
+        behaviour = token[4:].rsplit("_", 1)[0] if token.startswith("sbx_") else "declined"
         if behaviour in DECLINES:
             raise PaymentDeclined(behaviour, DECLINES[behaviour])
 
