@@ -5,11 +5,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
-from trellis.billing.models import Invoice, InvoiceLine
+from trellis.billing.models import Invoice, InvoiceLine, Payment
 from trellis.billing.services import invoice_set_lines, invoice_totals
 from trellis.documents.admin import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
 
@@ -58,10 +59,40 @@ class InvoiceLineInline(admin.TabularInline):
     extra = 1
 
 
+class PaymentInline(admin.TabularInline):
+    """The invoice's payments, as the payment services recorded them: read only,
+    since money moves only through the processor."""
+
+    model = Payment
+    fields = (
+        "created_at",
+        "status",
+        "amount",
+        "method",
+        "paid_by",
+        "processor_reference",
+        "completed_at",
+        "failure_message",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Payment]:
+        return super().get_queryset(request).select_related("method", "paid_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(PublishedDocumentAdmin):
     form = InvoiceForm
-    inlines = [InvoiceLineInline]
+    inlines = [InvoiceLineInline, PaymentInline]
     list_display = [
         "number",
         "property",
@@ -92,6 +123,14 @@ class InvoiceAdmin(PublishedDocumentAdmin):
         ("Publishing", {"fields": [*PublishedDocumentAdmin.readonly_fields]}),
         ("Import", {"fields": ["external_id"], "classes": ["collapse"]}),
     ]
+
+    def get_inlines(
+        self, request: HttpRequest, obj: Invoice | None
+    ) -> list[type[InlineModelAdmin]]:
+        # Payments show once there are some: a new or unpaid invoice has none.
+        if obj is not None and obj.payments.exists():
+            return [InvoiceLineInline, PaymentInline]
+        return [InvoiceLineInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
         return super().get_queryset(request).annotate(balance_due=F("total") - F("amount_paid"))

@@ -23,7 +23,7 @@ from trellis.accounts.profile import contact_email_changed, contact_email_check
 from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.services import property_set_roles
-from trellis.office import contact_portal, contact_search
+from trellis.office import contact_payment_method, contact_portal, contact_search
 
 Role = PropertyContact.Role
 
@@ -179,6 +179,11 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 view(contact_portal.password_reset_view),
                 name="customers_contact_password_reset",
             ),
+            path(
+                "<path:object_id>/payment-method/",
+                view(contact_payment_method.payment_method_view),
+                name="customers_contact_payment_method",
+            ),
             *super().get_urls(),
         ]
 
@@ -192,7 +197,12 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
         contact = self.get_object(request, unquote(object_id))
         if contact is not None:
             panel = contact_portal.portal_panel(request, contact)
-            extra_context = {**(extra_context or {}), "portal": panel}
+            methods = contact_payment_method.payment_methods_panel(request, contact)
+            extra_context = {
+                **(extra_context or {}),
+                "portal": panel,
+                "payment_methods": methods,
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def has_invite_permission(self, request: HttpRequest) -> bool:

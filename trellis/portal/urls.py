@@ -1,6 +1,15 @@
 from django.urls import path
 
-from trellis.portal.views import access, home, invoices, profile, proposals, requests
+from trellis.portal.views import (
+    access,
+    home,
+    invoices,
+    payment_methods,
+    payments,
+    profile,
+    proposals,
+    requests,
+)
 
 app_name = "portal"
 
@@ -32,4 +41,32 @@ urlpatterns = [
     path("profile/details/", profile.profile_details, name="profile-details"),
     path("profile/email/", profile.profile_email, name="profile-email"),
     path("profile/password/", profile.profile_password, name="profile-password"),
+    path("profile/payment-methods/", payment_methods.payment_method_list, name="payment-methods"),
+    path(
+        "profile/payment-methods/add/",
+        payment_methods.payment_method_add_view,
+        name="payment-method-add",
+    ),
+    path(
+        "profile/payment-methods/<int:pk>/default/",
+        payment_methods.payment_method_default,
+        name="payment-method-default",
+    ),
+    path(
+        "profile/payment-methods/<int:pk>/remove/",
+        payment_methods.payment_method_delete,
+        name="payment-method-remove",
+    ),
+    path("invoices/<int:pk>/pay/", payments.invoice_pay_view, name="invoice-pay"),
+    path("invoices/pay-all/", payments.invoices_pay_all_view, name="invoices-pay-all"),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/",
+        payments.payment_detail,
+        name="payment",
+    ),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/retry/",
+        payments.payment_retry_view,
+        name="payment-retry",
+    ),
 ]

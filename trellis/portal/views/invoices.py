@@ -56,7 +56,11 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portal/invoice_detail.html",
-        {"invoice": invoice, "lines": list(invoice.lines.all())},
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "payments": list(invoice.payments.select_related("method")),
+        },
     )
 
 

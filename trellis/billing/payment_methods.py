@@ -1,0 +1,133 @@
+"""A contact's saved payment methods: add (through the processor), make one the
+default, remove. A contact has at most one default among the methods not
+removed (a database constraint); each change locks the contact's row so two
+changes at once cannot both pick a default."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trellis.accounts.models import User
+from trellis.audit.services import audit_record
+from trellis.billing import cards
+from trellis.billing.gateways import get_gateway
+from trellis.billing.gateways.base import CardDetails
+from trellis.billing.models import PaymentMethod
+from trellis.customers.models import Contact
+
+REMOVED = _("This payment method was removed.")
+EXPIRED_NOT_DEFAULT = _("An expired card cannot be your default payment method.")
+
+
+class PaymentMethodRefused(Exception):
+    """The change cannot be made; `message` says why, in the customer's words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def payment_methods_of(*, contact: Contact) -> QuerySet[PaymentMethod]:
+    """The contact's methods not removed: the default first, then the newest."""
+    return PaymentMethod.objects.filter(contact=contact, removed_at__isnull=True).select_related(
+        "saved_by_staff"
+    )
+
+
+def _lock(contact: Contact) -> None:
+    Contact.objects.select_for_update().filter(pk=contact.pk).first()
+
+
+def payment_method_add(
+    *, contact: Contact, card: CardDetails, saved_by: User | None, make_default: bool
+) -> PaymentMethod:
+    """Save `card` with the processor and keep what may be kept of it.
+
+    Raises ValidationError if the card breaks a rule (before the processor is
+    called) and PaymentDeclined if the processor refuses it; nothing is saved
+    then. `saved_by` is the staff member saving it for the contact, or None
+    when the contact saves it. The first method becomes the default.
+    """
+    checked = cards.card_check(card, today=timezone.localdate())
+    saved = get_gateway().tokenize(card=checked.card, idempotency_key=uuid.uuid4().hex)
+    brand = saved.brand if saved.brand in PaymentMethod.Brand.values else checked.brand
+    with transaction.atomic():
+        _lock(contact)
+        current = payment_methods_of(contact=contact)
+        default = make_default or not current.filter(is_default=True).exists()
+        if default:
+            current.filter(is_default=True).update(is_default=False)
+        method = PaymentMethod.objects.create(
+            contact=contact,
+            processor=get_gateway().name,
+            token=saved.token,
+            brand=brand,
+            last4=saved.last4,
+            exp_month=saved.exp_month,
+            exp_year=saved.exp_year,
+            holder_name=checked.card.holder_name,
+            billing_postcode=checked.card.postcode,
+            is_default=default,
+            saved_by_staff=saved_by,
+        )
+        if saved_by is not None:
+            audit_record(
+                action="payment_method.saved_by_staff",
+                target=method,
+                actor=saved_by,
+                data={
+                    "contact": contact.pk,
+                    "brand": method.brand,
+                    "last4": method.last4,
+                    "expiry": f"{method.exp_month:02d}/{method.exp_year}",
+                    "default": default,
+                },
+            )
+    return method
+
+
+def payment_method_set_default(*, method: PaymentMethod) -> PaymentMethod:
+    """Make `method` its contact's default; an expired or removed one cannot be."""
+    with transaction.atomic():
+        _lock(method.contact)
+        method.refresh_from_db()
+        if method.removed_at is not None:
+            raise PaymentMethodRefused(str(REMOVED))
+        if method.expired_on(timezone.localdate()):
+            raise PaymentMethodRefused(str(EXPIRED_NOT_DEFAULT))
+        if not method.is_default:
+            payment_methods_of(contact=method.contact).filter(is_default=True).update(
+                is_default=False
+            )
+            method.is_default = True
+            method.save(update_fields=["is_default"])
+    return method
+
+
+def payment_method_remove(*, method: PaymentMethod) -> PaymentMethod | None:
+    """Remove `method` (it stays for the payments made with it). If it was the
+    default, the newest remaining card not expired becomes the default, which
+    is returned; else None."""
+    with transaction.atomic():
+        _lock(method.contact)
+        method.refresh_from_db()
+        if method.removed_at is not None:
+            return None
+        was_default = method.is_default
+        method.removed_at = timezone.now()
+        method.is_default = False
+        method.save(update_fields=["removed_at", "is_default"])
+        if not was_default:
+            return None
+        today = timezone.localdate()
+        remaining = payment_methods_of(contact=method.contact).order_by("-created_at", "-id")
+        successor = next((m for m in remaining if not m.expired_on(today)), None)
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
+        return successor

@@ -1,0 +1,100 @@
+"""Staff save a payment method to a contact from the contact's page, with the
+card rules of the portal; each save is recorded in the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from trellis.billing.gateways.base import PaymentDeclined
+from trellis.billing.models import PaymentMethod
+from trellis.billing.payment_methods import payment_method_add, payment_methods_of
+from trellis.customers.models import Contact
+from trellis.office.contact_portal import _contact_or_404, contact_page_url, staff_user
+from trellis.portal.card_forms import CARD_SECRET_FIELDS, CardForm
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+SAVE_PERMISSION = "billing.add_paymentmethod"
+
+
+class StaffCardForm(CardForm):
+    make_default = forms.BooleanField(
+        label="Make this the contact's default payment method", required=False
+    )
+
+
+def can_save(request: HttpRequest) -> bool:
+    return request.user.has_perm(SAVE_PERMISSION)
+
+
+@dataclass(frozen=True)
+class PaymentMethodsPanel:
+    """What the contact's page shows of its saved payment methods."""
+
+    contact: Contact
+    methods: list[tuple[PaymentMethod, bool]]  # each with whether it has expired
+    can_save: bool
+
+    @property
+    def save_url(self) -> str:
+        return reverse("admin:customers_contact_payment_method", args=[self.contact.pk])
+
+
+def payment_methods_panel(request: HttpRequest, contact: Contact) -> PaymentMethodsPanel:
+    today = timezone.localdate()
+    return PaymentMethodsPanel(
+        contact=contact,
+        methods=[(m, m.expired_on(today)) for m in payment_methods_of(contact=contact)],
+        can_save=can_save(request),
+    )
+
+
+@sensitive_post_parameters(*CARD_SECRET_FIELDS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def payment_method_view(
+    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
+) -> HttpResponse:
+    contact = _contact_or_404(request, model_admin, object_id)
+    if not can_save(request) or not model_admin.has_change_permission(request, contact):
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        form = StaffCardForm(request.POST)
+        if form.is_valid():
+            try:
+                method = payment_method_add(
+                    contact=contact,
+                    card=form.card_details(),
+                    saved_by=staff_user(request),
+                    make_default=form.cleaned_data["make_default"],
+                )
+            except PaymentDeclined as declined:
+                form.add_error(None, declined.message)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, f"{method} saved to {contact.full_name}.")
+                return HttpResponseRedirect(contact_page_url(contact) + "#payment-methods")
+        status = 400
+    else:
+        form = StaffCardForm()
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "contact": contact,
+        "form": form,
+        "title": f"Save a payment method for {contact.full_name}",
+    }
+    return TemplateResponse(request, "office/contact_payment_method.html", context, status=status)

@@ -1,0 +1,51 @@
+"""The Invoice Payment screen's form: which method, how much, and the attempt's key.
+
+The card fields of a new card come from CardForm (trellis/portal/card_forms.py);
+whether the payment may be made is the billing services' answer, not this form's.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+NEW_CARD = "new"
+AMOUNT_TOO_SMALL = _("Enter an amount of at least 0.01.")
+
+
+class InvoicePayForm(forms.Form):
+    # A saved method's id, or NEW_CARD; the view finds it among the contact's.
+    method = forms.CharField(
+        label=_("Payment method"),
+        max_length=20,
+        error_messages={"required": _("Choose a payment method.")},
+    )
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={"min_value": AMOUNT_TOO_SMALL, "invalid": AMOUNT_TOO_SMALL},
+    )
+    # Made when the screen is shown: the same form submitted twice is one attempt.
+    idempotency_key = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$",
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("This payment form has expired. Start again.")},
+    )
+    save_card = forms.BooleanField(label=_("Save this card for next time"), required=False)
+
+
+class PayAllForm(forms.Form):
+    method = forms.CharField(
+        label=_("Payment method"),
+        max_length=20,
+        error_messages={"required": _("Choose a payment method.")},
+    )
+    batch_key = forms.RegexField(
+        regex=r"^[0-9a-f]{32}$",
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("This payment form has expired. Start again.")},
+    )

@@ -1,0 +1,265 @@
+"""Pay Invoice: the Invoice Payment screen, its confirmation, the receipt, and
+"Pay all due". The billing services decide whether a payment may be made and
+make sure it is never charged twice; these views only ask and show."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from trellis.billing.gateways.base import PaymentDeclined
+from trellis.billing.models import Invoice, Payment, PaymentMethod
+from trellis.billing.payment_methods import (
+    payment_method_add,
+    payment_method_remove,
+    payment_methods_of,
+)
+from trellis.billing.payments import (
+    PaymentRefused,
+    PaymentUnavailable,
+    invoice_pay,
+    invoices_pay_all,
+    payment_problem,
+    payment_retry,
+)
+from trellis.billing.selectors import invoices_due
+from trellis.portal.card_forms import CARD_SECRET_FIELDS, CardForm
+from trellis.portal.decorators import Viewer, customer_required, section_or_404
+from trellis.portal.payment_forms import NEW_CARD, InvoicePayForm, PayAllForm
+from trellis.visibility import visible_invoices, visible_properties
+
+# Cards entered on the pay screen without "Save this card": this session may
+# pay with them once (see `invoice_pay(one_time=...)`).
+ONE_TIME_METHODS = "one_time_payment_methods"
+
+
+def _invoice_or_404(viewer: Viewer, pk: int) -> Invoice:
+    invoices = visible_invoices(contact=viewer.contact, company=viewer.company)
+    return get_object_or_404(invoices.select_related("property"), pk=pk)
+
+
+def _methods(viewer: Viewer) -> list[tuple[PaymentMethod, bool]]:
+    """The contact's saved methods, each with whether it has expired."""
+    today = timezone.localdate()
+    return [(m, m.expired_on(today)) for m in payment_methods_of(contact=viewer.contact)]
+
+
+def _default_method(methods: list[tuple[PaymentMethod, bool]]) -> str:
+    usable = [m for m, expired in methods if not expired]
+    chosen = next((m for m in usable if m.is_default), usable[0] if usable else None)
+    return str(chosen.pk) if chosen else NEW_CARD
+
+
+def _chosen_method(request: HttpRequest, viewer: Viewer, value: str) -> tuple[PaymentMethod, bool]:
+    """The method the form names, and whether it is a one-time card of this
+    session; another contact's method is refused like a made-up one."""
+    method = PaymentMethod.objects.filter(contact=viewer.contact, pk=_int(value)).first()
+    if method is None:
+        raise PaymentRefused(_("Choose one of your saved payment methods."))
+    one_time = method.pk in request.session.get(ONE_TIME_METHODS, [])
+    return method, one_time
+
+
+def _int(value: str) -> int:
+    return int(value) if value.isascii() and value.isdigit() else 0
+
+
+def _pay_screen(
+    request: HttpRequest,
+    invoice: Invoice,
+    methods: list[tuple[PaymentMethod, bool]],
+    form: InvoicePayForm,
+    card_form: CardForm,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "invoice": invoice,
+        "methods": methods,
+        "form": form,
+        "card_form": card_form,
+        "new_card": NEW_CARD,
+    }
+    return render(request, "portal/invoice_pay.html", context, status=status)
+
+
+@sensitive_post_parameters(*CARD_SECRET_FIELDS)
+@customer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invoice_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = section_or_404(request, Invoice)
+    invoice = _invoice_or_404(viewer, pk)
+    methods = _methods(viewer)
+    if request.method != "POST":
+        if not invoice.is_due:
+            messages.info(request, _("This invoice has nothing left to pay."))
+            return redirect("portal:invoice", invoice.pk)
+        initial = {
+            "method": _default_method(methods),
+            "amount": invoice.balance,
+            "idempotency_key": uuid.uuid4().hex,
+        }
+        return _pay_screen(request, invoice, methods, InvoicePayForm(initial=initial), CardForm())
+    form = InvoicePayForm(request.POST)
+    new_card = request.POST.get("method") == NEW_CARD
+    card_form = CardForm(request.POST) if new_card else CardForm()
+    if not form.is_valid() or (new_card and not card_form.is_valid()):
+        return _pay_screen(request, invoice, methods, form, card_form, status=400)
+    try:
+        if "confirm" in request.POST:
+            return _confirm(request, viewer, invoice, form)
+        return _review(request, viewer, invoice, form, card_form)
+    except PaymentRefused as refusal:
+        form.add_error(None, refusal.message)
+    except PaymentDeclined as declined:
+        card_form.add_error(None, declined.message)
+    except ValidationError as error:
+        card_form.add_error(None, error.messages)
+    return _pay_screen(request, invoice, _methods(viewer), form, card_form, status=400)
+
+
+def _review(
+    request: HttpRequest,
+    viewer: Viewer,
+    invoice: Invoice,
+    form: InvoicePayForm,
+    card_form: CardForm,
+) -> HttpResponse:
+    """The confirmation step: what will be charged, to which card."""
+    data = form.cleaned_data
+    if data["method"] == NEW_CARD:
+        method = _card_add(request, viewer, card_form, save=data["save_card"])
+        one_time = not data["save_card"]
+    else:
+        method, one_time = _chosen_method(request, viewer, data["method"])
+    problem = payment_problem(
+        invoice=invoice,
+        contact=viewer.contact,
+        method=method,
+        amount=data["amount"],
+        one_time=one_time,
+    )
+    if problem:
+        raise PaymentRefused(problem)
+    context = {
+        "invoice": invoice,
+        "method": method,
+        "amount": data["amount"],
+        "balance_after": invoice.balance - data["amount"],
+        "idempotency_key": data["idempotency_key"],
+    }
+    return render(request, "portal/invoice_pay_confirm.html", context)
+
+
+def _card_add(
+    request: HttpRequest, viewer: Viewer, card_form: CardForm, *, save: bool
+) -> PaymentMethod:
+    method = payment_method_add(
+        contact=viewer.contact, card=card_form.card_details(), saved_by=None, make_default=False
+    )
+    if not save:
+        # Tokenised so the payment can name it, but not one of their saved cards.
+        payment_method_remove(method=method)
+        request.session[ONE_TIME_METHODS] = [
+            *request.session.get(ONE_TIME_METHODS, [])[-9:],
+            method.pk,
+        ]
+    return method
+
+
+def _confirm(
+    request: HttpRequest, viewer: Viewer, invoice: Invoice, form: InvoicePayForm
+) -> HttpResponse:
+    data = form.cleaned_data
+    method, one_time = _chosen_method(request, viewer, data["method"])
+    try:
+        payment = invoice_pay(
+            invoice_id=invoice.pk,
+            contact=viewer.contact,
+            company=viewer.company,
+            method=method,
+            amount=data["amount"],
+            idempotency_key=data["idempotency_key"],
+            one_time=one_time,
+        )
+    except PaymentUnavailable as problem:
+        messages.error(request, problem.message)
+        payment = problem.payment
+    return redirect("portal:payment", invoice.pk, payment.pk)
+
+
+def _payment_or_404(viewer: Viewer, pk: int, payment_pk: int) -> Payment:
+    invoice = _invoice_or_404(viewer, pk)
+    payments = invoice.payments.select_related("method")
+    payment = get_object_or_404(payments, pk=payment_pk)
+    payment.invoice = invoice
+    return payment
+
+
+@customer_required
+@require_http_methods(["GET", "HEAD"])
+def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    viewer = section_or_404(request, Invoice)
+    payment = _payment_or_404(viewer, pk, payment_pk)
+    return render(request, "portal/payment_detail.html", {"payment": payment})
+
+
+@customer_required
+@require_POST
+def payment_retry_view(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    viewer = section_or_404(request, Invoice)
+    payment = _payment_or_404(viewer, pk, payment_pk)
+    try:
+        payment_retry(payment=payment, company=viewer.company)
+    except PaymentUnavailable as problem:
+        messages.error(request, problem.message)
+    return redirect("portal:payment", pk, payment_pk)
+
+
+@customer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invoices_pay_all_view(request: HttpRequest) -> HttpResponse:
+    viewer = section_or_404(request, Invoice)
+    invoices = invoices_due(visible_invoices(contact=viewer.contact, company=viewer.company))
+    property_id = _int(request.GET.get("property", ""))
+    prop = None
+    if property_id:
+        prop = get_object_or_404(visible_properties(contact=viewer.contact), pk=property_id)
+        invoices = invoices.filter(property=prop)
+    methods = _methods(viewer)
+    form = PayAllForm(request.POST or None, initial={"method": _default_method(methods)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            method, _one_time = _chosen_method(request, viewer, form.cleaned_data["method"])
+        except PaymentRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            results = invoices_pay_all(
+                contact=viewer.contact,
+                company=viewer.company,
+                method=method,
+                batch_key=form.cleaned_data["batch_key"],
+                property_id=prop.pk if prop else None,
+            )
+            return render(request, "portal/invoice_pay_all_done.html", {"results": results})
+    if not form.is_bound:
+        form.initial["batch_key"] = uuid.uuid4().hex
+    due = list(invoices.select_related("property"))
+    context: dict[str, Any] = {
+        "form": form,
+        "methods": methods,
+        "invoices": due,
+        "total": sum((i.balance for i in due), Decimal(0)),
+        "property": prop,
+    }
+    status = 400 if form.is_bound else 200
+    return render(request, "portal/invoice_pay_all.html", context, status=status)
