@@ -1,0 +1,98 @@
+"""Issue 5 end to end: a card added under Manage Payments, part of a due invoice
+paid with a new card, a declined test card that charges nothing; then proof
+that no card number is left in the database, the logs or the outbox."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from trellis.billing.models import Invoice, SandboxOperation
+from trellis.customers.models import PropertyContact
+from trellis.mail.models import OutgoingEmail
+from trellis.testing.card_data import card_numbers_in, database_dump
+from trellis.testing.factories import (
+    DEFAULT_PASSWORD,
+    ContactFactory,
+    CustomerAccountFactory,
+    InvoiceFactory,
+    PropertyFactory,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def fill_card(page, number, cvv="123"):
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiration month").fill("12")
+    page.get_by_label("Expiration year").fill("2031")
+    page.get_by_label("Security code (CVV)").fill(cvv)
+    page.get_by_label("Name on card").fill("Maria Lopez")
+
+
+def pay_with_new_card(page, live_server, invoice, number, amount):
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    page.get_by_role("link", name="Pay Invoice").click()
+    page.get_by_label("Add a Payment Method").check()
+    fill_card(page, number)
+    page.get_by_label("Amount").fill(amount)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Confirm payment").click()
+
+
+def test_cards_and_payments_in_chromium_keep_no_card_data(live_server, browser, caplog):
+    caplog.set_level("DEBUG")
+    account = CustomerAccountFactory(
+        contact=ContactFactory(first_name="Maria", last_name="Lopez", email="maria@example.com")
+    )
+    home = PropertyFactory(name="12 Elm Street")
+    PropertyContact.objects.create(property=home, contact=account.contact, role="billing")
+    invoice = InvoiceFactory(
+        property=home,
+        number="INV-5001",
+        emailed_at=timezone.now(),
+        lines=[{"description": "Fall clean-up", "unit_price": Decimal("100.00"), "taxable": False}],
+    )
+
+    page = browser.new_context(locale="en-US").new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/sign-in/")
+    page.locator("#id_email").fill("maria@example.com")
+    page.locator("#id_password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.get_by_role("link", name="User Profile").click()
+    page.get_by_role("link", name="Manage Payments").first.click()
+    expect(page.get_by_text("You have no saved payment methods.")).to_be_visible()
+    page.get_by_role("link", name="Add a Payment Method").click()
+    fill_card(page, "4242 4242 4242 4242")
+    page.get_by_role("button", name="Save payment method").click()
+    expect(page.get_by_text("Visa •••• 4242").first).to_be_visible()
+
+    pay_with_new_card(page, live_server, invoice, "4000000000000002", "40.00")
+    expect(page.get_by_text("Your payment did not go through")).to_be_visible()
+    expect(page.get_by_text("Your card was declined.")).to_be_visible()
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal(0)
+    assert not SandboxOperation.objects.filter(kind="charge").exists()
+
+    pay_with_new_card(page, live_server, invoice, "5555555555554444", "40.00")
+    expect(page.get_by_text("Thank you for your payment")).to_be_visible()
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.balance) == (
+        Invoice.Status.PARTIALLY_PAID,
+        Decimal("40.00"),
+        Decimal("60.00"),
+    )
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    expect(page.get_by_text(re.compile(r"Mastercard •••• 4444"))).to_be_visible()
+
+    emails = " ".join(
+        f"{e.subject} {e.body_text} {e.body_html}" for e in OutgoingEmail.objects.all()
+    )
+    assert card_numbers_in(database_dump()) == []
+    assert card_numbers_in(caplog.text) == []
+    assert card_numbers_in(emails) == []
+    assert "Mastercard" in emails  # the receipt names the card by brand, not number
