@@ -17,10 +17,8 @@ from trellis.accounts.tokens import token_consume, token_issue
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.customers.models import Contact
-from trellis.mail.compose import compose_from_files
 from trellis.mail.models import OutgoingEmail
-from trellis.mail.senders import sender_for_company
-from trellis.mail.services import email_queue
+from trellis.mail.services import email_queue_from_company
 
 
 class WrongPassword(Exception):
@@ -72,8 +70,10 @@ def password_reset_send(*, contact: Contact, sent_by: User | None = None) -> Acc
             lifetime=reset_lifetime(),
             created_by=sent_by,
         )
-        composed = compose_from_files(
-            name="password_reset",
+        token.email = email_queue_from_company(
+            kind=OutgoingEmail.Kind.PASSWORD_RESET,
+            template="password_reset",
+            to=contact.email,
             language=contact.language,
             company=company,
             context={
@@ -81,14 +81,6 @@ def password_reset_send(*, contact: Contact, sent_by: User | None = None) -> Acc
                 "link": settings.PUBLIC_BASE_URL + reverse("portal:password-reset", args=[raw]),
                 "minutes": settings.PASSWORD_RESET_LIFETIME_MINUTES,
             },
-        )
-        token.email = email_queue(
-            kind=OutgoingEmail.Kind.PASSWORD_RESET,
-            to=contact.email,
-            subject=composed.subject,
-            text=composed.text,
-            html=composed.html,
-            sender=sender_for_company(company=company),
             contact=contact,
             about=token,
         )

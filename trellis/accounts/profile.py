@@ -14,10 +14,8 @@ from trellis.accounts.selectors import email_taken_by_another_account
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.customers.models import Contact
-from trellis.mail.compose import compose_from_files
 from trellis.mail.models import OutgoingEmail
-from trellis.mail.senders import sender_for_company
-from trellis.mail.services import email_queue
+from trellis.mail.services import email_queue_from_company
 
 
 def _own_contact(user: User) -> Contact:
@@ -77,20 +75,13 @@ def contact_email_changed(*, contact: Contact, old_email: str, changed_by: User 
     )
     if not old_email or not User.objects.filter(contact=contact).exists():
         return
-    company = Company.load()
-    composed = compose_from_files(
-        name="email_changed",
-        language=contact.language,
-        company=company,
-        context={"contact": contact, "old_email": old_email, "new_email": contact.email},
-    )
-    email_queue(
+    email_queue_from_company(
         kind=OutgoingEmail.Kind.EMAIL_CHANGED,
+        template="email_changed",
         to=old_email,
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
-        sender=sender_for_company(company=company),
+        language=contact.language,
+        company=Company.load(),
+        context={"contact": contact, "old_email": old_email, "new_email": contact.email},
         contact=contact,
     )
 

@@ -38,10 +38,8 @@ from trellis.billing.selectors import invoices_due
 from trellis.billing.services import invoice_status_for_payment
 from trellis.company.models import Company
 from trellis.customers.models import Contact
-from trellis.mail.compose import compose_from_files
 from trellis.mail.models import OutgoingEmail
-from trellis.mail.senders import sender_for_company
-from trellis.mail.services import email_queue
+from trellis.mail.services import email_queue_from_company
 from trellis.visibility import visible_invoices
 
 logger = logging.getLogger(__name__)
@@ -314,8 +312,10 @@ def _receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> N
     contact = payment.paid_by
     if contact is None or not contact.email:
         return
-    composed = compose_from_files(
-        name="payment_receipt",
+    email_queue_from_company(
+        kind=OutgoingEmail.Kind.RECEIPT,
+        template="payment_receipt",
+        to=contact.email,
         language=contact.language,
         company=company,
         context={
@@ -325,14 +325,6 @@ def _receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> N
             "method": payment.method,
             "link": settings.PUBLIC_BASE_URL + reverse("portal:invoice", args=[invoice.pk]),
         },
-    )
-    email_queue(
-        kind=OutgoingEmail.Kind.RECEIPT,
-        to=contact.email,
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
-        sender=sender_for_company(company=company),
         contact=contact,
         about=payment,
     )

@@ -21,10 +21,8 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.documents.pdf import document_pdf, money_text
 from trellis.documents.selectors import Document, document_recipient, document_recipient_role
-from trellis.mail.compose import compose_from_files
 from trellis.mail.models import OutgoingEmail
-from trellis.mail.senders import sender_for_company
-from trellis.mail.services import Attachment, email_queue
+from trellis.mail.services import Attachment, email_queue_from_company
 from trellis.proposals.models import Proposal
 
 
@@ -159,10 +157,15 @@ def document_email(*, document: Document, actor: User | None) -> OutgoingEmail:
         with translation.override(contact.language):
             pdf = document_pdf(document=locked)
         kind = _kind(locked)
-        composed = compose_from_files(
-            name=f"document_{kind}",
+        email = email_queue_from_company(
+            kind=OutgoingEmail.Kind.DOCUMENT,
+            template=f"document_{kind}",
+            to=contact.email,
             language=contact.language,
             company=company,
+            contact=contact,
+            about=locked,
+            attachments=[Attachment(filename=attachment_filename(locked), content=pdf)],
             context={
                 "contact": contact,
                 "document": locked,
@@ -173,17 +176,6 @@ def document_email(*, document: Document, actor: User | None) -> OutgoingEmail:
                 else "",
                 "link": portal_url(locked),
             },
-        )
-        email = email_queue(
-            kind=OutgoingEmail.Kind.DOCUMENT,
-            to=contact.email,
-            subject=composed.subject,
-            text=composed.text,
-            html=composed.html,
-            sender=sender_for_company(company=company),
-            contact=contact,
-            about=locked,
-            attachments=[Attachment(filename=attachment_filename(locked), content=pdf)],
         )
         audit_record(
             action=f"{kind}.emailed",

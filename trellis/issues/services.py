@@ -25,10 +25,7 @@ from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property
 from trellis.issues.models import Comment, Issue, Photo
-from trellis.mail.compose import compose_from_files
-from trellis.mail.models import OutgoingEmail
-from trellis.mail.senders import sender_for_company
-from trellis.mail.services import email_queue
+from trellis.mail.services import email_staff_notify
 from trellis.visibility import SectionOn, visible_issues, visible_properties
 
 logger = logging.getLogger(__name__)
@@ -274,23 +271,11 @@ def _staff_notify(
     *, company: Company, template: str, issue: Issue, contact: Contact, context: dict[str, object]
 ) -> None:
     """Tell staff at the company's notification address; nobody, if it is empty."""
-    if not company.staff_notification_email:
-        return
     office_url = settings.PUBLIC_BASE_URL + reverse("admin:issues_issue_change", args=[issue.pk])
-    # Staff read the office in English, so their notifications are in English too.
-    composed = compose_from_files(
-        name=template,
-        language="en",
+    email_staff_notify(
         company=company,
+        template=template,
         context={**context, "issue": issue, "contact": contact, "office_url": office_url},
-    )
-    email_queue(
-        kind=OutgoingEmail.Kind.NOTIFICATION,
-        to=company.staff_notification_email,
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
-        sender=sender_for_company(company=company),
         about=issue,
     )
 

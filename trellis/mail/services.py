@@ -4,14 +4,17 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import make_msgid
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from trellis.company.models import Company
 from trellis.customers.models import Contact
+from trellis.mail.compose import compose_from_files
 from trellis.mail.delivery import email_enqueue_delivery
 from trellis.mail.models import OutgoingAttachment, OutgoingEmail
-from trellis.mail.senders import Sender
+from trellis.mail.senders import Sender, sender_for_company
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +66,51 @@ def email_queue(
     )
     email_enqueue_delivery(email_id=email.pk)
     return email
+
+
+def email_queue_from_company(
+    *,
+    kind: str,
+    template: str,
+    to: str,
+    language: str,
+    company: Company,
+    context: dict[str, Any],
+    contact: Contact | None = None,
+    about: models.Model | None = None,
+    attachments: Iterable[Attachment] = (),
+) -> OutgoingEmail:
+    """An email in the company's name whose words are ours: templates/mail/
+    <template>_subject.txt, _body.txt and _body.html, in `language`."""
+    composed = compose_from_files(
+        name=template, language=language, company=company, context=context
+    )
+    return email_queue(
+        kind=kind,
+        to=to,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        sender=sender_for_company(company=company),
+        contact=contact,
+        about=about,
+        attachments=attachments,
+    )
+
+
+def email_staff_notify(
+    *, company: Company, template: str, context: dict[str, Any], about: models.Model
+) -> OutgoingEmail | None:
+    """Tell staff at the company's notification address (in English, as the
+    office is); nobody, when the company has not set one."""
+    if not company.staff_notification_email:
+        return None
+    return email_queue_from_company(
+        kind=OutgoingEmail.Kind.NOTIFICATION,
+        template=template,
+        to=company.staff_notification_email,
+        language="en",
+        company=company,
+        context=context,
+        about=about,
+    )

@@ -22,10 +22,7 @@ from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.documents.models import money
-from trellis.mail.compose import compose_from_files
-from trellis.mail.models import OutgoingEmail
-from trellis.mail.senders import sender_for_company
-from trellis.mail.services import email_queue
+from trellis.mail.services import email_staff_notify
 from trellis.proposals.models import Proposal, ProposalItem
 from trellis.visibility import visible_proposals
 
@@ -271,13 +268,11 @@ def _account_of(contact: Contact) -> User | None:
 
 def _staff_notify(*, proposal: Proposal, company: Company, total: Decimal) -> None:
     """Tell staff of a decision, in English, with a link to the proposal in the office."""
-    if not company.staff_notification_email:
-        return
     items = list(proposal.items.all())
-    composed = compose_from_files(
-        name="proposal_decided",
-        language="en",
+    email_staff_notify(
         company=company,
+        template="proposal_decided",
+        about=proposal,
         context={
             "proposal": proposal,
             "contact": proposal.decided_by,
@@ -287,13 +282,4 @@ def _staff_notify(*, proposal: Proposal, company: Company, total: Decimal) -> No
             "office_url": settings.PUBLIC_BASE_URL
             + reverse("admin:proposals_proposal_change", args=[proposal.pk]),
         },
-    )
-    email_queue(
-        kind=OutgoingEmail.Kind.NOTIFICATION,
-        to=company.staff_notification_email,
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
-        sender=sender_for_company(company=company),
-        about=proposal,
     )
