@@ -2,6 +2,7 @@ from django.urls import path
 
 from trellis.portal.views import (
     access,
+    help,
     home,
     invoices,
     payment_methods,
@@ -18,6 +19,7 @@ urlpatterns = [
     path("sign-in/", access.sign_in, name="sign-in"),
     path("sign-out/", access.sign_out, name="sign-out"),
     path("forgot-password/", access.forgot_password, name="forgot-password"),
+    path("help/", help.help_page, name="help"),
     path("reset/<str:token>/", access.password_reset, name="password-reset"),
     path("invitation/<str:token>/", access.invitation, name="invitation"),
     path("invoices/", invoices.invoice_list, name="invoices"),

@@ -48,3 +48,8 @@ def test_placeholders_survive_translation(spanish):
         if sorted(set(placeholder.findall(msgid))) != sorted(set(placeholder.findall(msgstr)))
     ]
     assert broken == []
+
+
+def test_every_plural_message_has_its_spanish_forms():
+    text = (LOCALE / "es" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    assert re.findall(r'^msgstr\[\d\] ""\n(?!")', text, re.M) == []
