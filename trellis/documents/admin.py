@@ -31,6 +31,7 @@ from trellis.documents.services import (
     document_print,
     document_publish_check,
 )
+from trellis.office.why_visible import who_sees
 from trellis.visibility import Published
 
 
@@ -240,5 +241,9 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
         document = self.get_object(request, unquote(object_id))
         if document is not None:
             panel = self.publishing_panel(request, document)
-            extra_context = {**(extra_context or {}), "publishing": panel}
+            extra_context = {
+                **(extra_context or {}),
+                "publishing": panel,
+                "who_sees_this": who_sees(document),
+            }
         return super().change_view(request, object_id, form_url, extra_context)

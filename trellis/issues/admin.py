@@ -8,7 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
@@ -23,6 +23,7 @@ from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.responses import photo_response
 from trellis.issues.selectors import issues_with_waiting_for_staff
 from trellis.issues.services import staff_reply
+from trellis.office.why_visible import who_sees
 
 CUSTOMER_COMMENT_IS_PUBLIC = (
     "A customer wrote this comment, and what a customer writes is always Public: "
@@ -187,9 +188,23 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = ["raised_by", "created_at", "updated_at"]
     inlines = [CommentInline, PhotoInline]
+    # The change page ends with who sees the request in the portal, and why not.
+    change_form_template = "office/issue_change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Issue]:
         return issues_with_waiting_for_staff(super().get_queryset(request))
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        issue = self.get_object(request, unquote(object_id))
+        if issue is not None:
+            extra_context = {**(extra_context or {}), "who_sees_this": who_sees(issue)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list[URLPattern]:
         return [
