@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
@@ -24,24 +24,21 @@ from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.services import property_set_roles
 from trellis.office import contact_payment_method, contact_portal, contact_search, doctor
+from trellis.office.filters import YesNoFilter
 
 Role = PropertyContact.Role
 
 
-class PortalVerifiedFilter(admin.SimpleListFilter):
+class PortalVerifiedFilter(YesNoFilter):
     title = "Customer Portal Verified"
     parameter_name = "verified"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Yes"), ("no", "No")]
+    # `portal_verified` is annotated by ContactAdmin.get_queryset.
+    def yes(self) -> Q:
+        return Q(portal_verified=True)
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        # `portal_verified` is annotated by ContactAdmin.get_queryset.
-        if self.value() == "yes":
-            return queryset.filter(portal_verified=True)
-        if self.value() == "no":
-            return queryset.filter(portal_verified=False)
-        return None
+    def no(self) -> Q:
+        return Q(portal_verified=False)
 
 
 class PropertyFilter(admin.SimpleListFilter):

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
@@ -31,25 +31,20 @@ from trellis.documents.services import (
     document_print,
     document_publish_check,
 )
+from trellis.office.filters import YesNoFilter
 from trellis.office.why_visible import who_sees
 from trellis.visibility import Published
 
 
 # The portal's rule, "printed or emailed", as a filter.
-class PublishedFilter(admin.SimpleListFilter):
+class PublishedFilter(YesNoFilter):
     title = "published"
     parameter_name = "published"
+    yes_label = "Yes (printed or emailed)"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Yes (printed or emailed)"), ("no", "No")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        # The portal's own rule (trellis.visibility), so the two cannot disagree.
-        if self.value() == "yes":
-            return queryset.filter(Published.q())
-        if self.value() == "no":
-            return queryset.exclude(Published.q())
-        return None
+    # The portal's own rule (trellis.visibility), so the two cannot disagree.
+    def yes(self) -> Q:
+        return Published.q()
 
 
 class LinesFormSet(BaseInlineFormSet):

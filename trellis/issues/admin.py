@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -23,6 +23,7 @@ from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.responses import photo_response
 from trellis.issues.selectors import issues_with_waiting_for_staff
 from trellis.issues.services import staff_reply
+from trellis.office.filters import YesNoFilter
 from trellis.office.why_visible import who_sees
 
 CUSTOMER_COMMENT_IS_PUBLIC = (
@@ -138,22 +139,17 @@ class PhotoInline(admin.TabularInline):
         return str(filesizeformat(photo.size))
 
 
-class WaitingForStaffFilter(admin.SimpleListFilter):
+class WaitingForStaffFilter(YesNoFilter):
     title = "waiting for staff"
     parameter_name = "waiting"
+    yes_label = "Waiting for staff: the customer spoke last"
+    no_label = "Answered"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [
-            ("yes", "Waiting for staff: the customer spoke last"),
-            ("no", "Answered"),
-        ]
+    def yes(self) -> Q:
+        return Q(waiting_for_staff=True)
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        if self.value() == "yes":
-            return queryset.filter(waiting_for_staff=True)
-        if self.value() == "no":
-            return queryset.filter(waiting_for_staff=False)
-        return None
+    def no(self) -> Q:
+        return Q(waiting_for_staff=False)
 
 
 @admin.register(Issue)
