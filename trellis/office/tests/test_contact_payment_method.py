@@ -11,7 +11,8 @@ from django.utils.html import escape
 from trellis.audit.models import AuditEntry
 from trellis.billing.models import PaymentMethod, SandboxOperation
 from trellis.billing.tests import declining_gateway
-from trellis.billing.tests.test_payment_methods import card_numbers_in, stored_text
+from trellis.billing.tests.test_payment_methods import stored_text
+from trellis.testing.card_data import card_numbers_in
 from trellis.testing.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,14 +12,10 @@ from django.views.debug import SafeExceptionReporterFilter
 from trellis.billing.models import PaymentMethod, SandboxOperation
 from trellis.billing.payment_methods import payment_method_add
 from trellis.billing.tests import declining_gateway
-from trellis.billing.tests.test_payment_methods import (
-    card,
-    card_numbers_in,
-    expired_method,
-    stored_text,
-)
+from trellis.billing.tests.test_payment_methods import card, expired_method, stored_text
 from trellis.company.models import Company
 from trellis.portal.views.payment_methods import payment_method_add_view
+from trellis.testing.card_data import card_numbers_in, typed_numbers_in
 from trellis.testing.factories import CustomerAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -243,6 +239,8 @@ def test_no_card_number_is_kept_after_adding_cards(alice_client, caplog):
     text = stored_text()
     assert card_numbers_in(text) == set()
     assert card_numbers_in(caplog.text) == set()
+    typed_in = ["4242 4242 4242 4242", "3782-822463-10005", "4242 4242 4242 4241"]
+    assert typed_numbers_in(text + caplog.text, typed_in) == set()
     assert "9876" not in text and "9876" not in caplog.text
 
 
