@@ -23,7 +23,7 @@ from trellis.accounts.profile import contact_email_changed, contact_email_check
 from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.services import property_set_roles
-from trellis.office import contact_payment_method, contact_portal, contact_search, doctor
+from trellis.office import contact_payment_method, contact_portal, contact_search, doctor, view_as
 from trellis.office.filters import YesNoFilter
 
 Role = PropertyContact.Role
@@ -180,6 +180,11 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 "<path:object_id>/payment-method/",
                 view(contact_payment_method.payment_method_view),
                 name="customers_contact_payment_method",
+            ),
+            path(
+                "<path:object_id>/view-as/",
+                view(view_as.view_as_view),
+                name="customers_contact_view_as",
             ),
             path(
                 "<path:object_id>/troubleshoot/",

@@ -32,6 +32,7 @@ from trellis.documents.services import (
     document_publish_check,
 )
 from trellis.office.filters import YesNoFilter
+from trellis.office.redirects import redirect_next_or
 from trellis.office.why_visible import who_sees
 from trellis.visibility import Published
 
@@ -176,7 +177,8 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
         else:
             name = email.contact.full_name if email.contact else email.to_address
             messages.success(request, f"Emailed {document} to {name} ({email.to_address}).")
-        return self._change_page(document)
+        change_page = reverse(f"admin:{self._url_name('change')}", args=[document.pk])
+        return redirect_next_or(request, change_page)
 
     @admin.action(description="Email to customer", permissions=["change"])
     def email_to_customer(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:

@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from trellis.company.models import Company
-from trellis.testing.factories import DEFAULT_PASSWORD, ContactFactory, StaffFactory
+from trellis.e2e.steps import office_signed_in
+from trellis.testing.factories import ContactFactory, StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,11 +26,7 @@ def test_staff_invite_and_the_customer_goes_all_the_way_to_a_new_password(
     StaffFactory(email="jane@greenway.example", is_superuser=True)
     maria = ContactFactory(first_name="Maria", last_name="Lopez", email="maria@example.com")
 
-    office = browser.new_context().new_page()
-    office.goto(f"{live_server.url}/office/login/")
-    office.get_by_label("Email").fill("jane@greenway.example")
-    office.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    office.get_by_role("button", name="Log in").click()
+    office = office_signed_in(browser, live_server.url, "jane@greenway.example")
 
     office.goto(f"{live_server.url}/office/customers/contact/{maria.pk}/change/")
     office.get_by_role("button", name="Send Customer Portal invite").click()

@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 
 from trellis.billing.models import Invoice, SandboxOperation
 from trellis.customers.models import PropertyContact
+from trellis.e2e.steps import portal_signed_in
 from trellis.mail.models import OutgoingEmail
 from trellis.testing.card_data import card_numbers_in, database_dump, typed_numbers_in
 from trellis.testing.factories import (
-    DEFAULT_PASSWORD,
     ContactFactory,
     CustomerAccountFactory,
     InvoiceFactory,
@@ -56,12 +56,7 @@ def test_cards_and_payments_in_chromium_keep_no_card_data(live_server, browser, 
         lines=[{"description": "Fall clean-up", "unit_price": Decimal("100.00"), "taxable": False}],
     )
 
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/sign-in/")
-    page.locator("#id_email").fill("maria@example.com")
-    page.locator("#id_password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page = portal_signed_in(browser, live_server.url, "maria@example.com")
 
     page.get_by_role("link", name="User Profile").click()
     page.get_by_role("link", name="Manage Payments").first.click()

@@ -10,9 +10,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from trellis.customers.models import PropertyContact
+from trellis.e2e.steps import portal_signed_in
 from trellis.issues.models import Issue
 from trellis.testing.factories import (
-    DEFAULT_PASSWORD,
     ContactFactory,
     CustomerAccountFactory,
     InvoiceFactory,
@@ -33,12 +33,7 @@ def customer(first_name, email, property_name):
 
 
 def sign_in(browser, live_server, email):
-    page = browser.new_context(locale="en-US").new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/sign-in/")
-    page.locator("#id_email").fill(email)
-    page.locator("#id_password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page = portal_signed_in(browser, live_server.url, email)
     expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
     return page
 

@@ -10,9 +10,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from trellis.customers.models import PropertyContact
+from trellis.e2e.steps import portal_signed_in
 from trellis.proposals.models import Proposal
 from trellis.testing.factories import (
-    DEFAULT_PASSWORD,
     ContactFactory,
     CustomerAccountFactory,
     PropertyFactory,
@@ -56,13 +56,7 @@ def draw(page, strokes):
 
 
 def signed_in(browser, live_server, **options):
-    page = browser.new_context(locale="en-US", **options).new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/sign-in/")
-    page.locator("#id_email").fill("alice@example.com")
-    page.locator("#id_password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    return page
+    return portal_signed_in(browser, live_server.url, "alice@example.com", **options)
 
 
 def test_approving_with_the_pad_and_one_optional_item(live_server, browser, proposal):

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
+from django.views.decorators.http import require_POST
 
 from trellis.accounts.models import User
 from trellis.audit.admin import AuditedAdminMixin
@@ -24,6 +26,7 @@ from trellis.issues.responses import photo_response
 from trellis.issues.selectors import issues_with_waiting_for_staff
 from trellis.issues.services import staff_reply
 from trellis.office.filters import YesNoFilter
+from trellis.office.redirects import redirect_next_or
 from trellis.office.why_visible import who_sees
 
 CUSTOMER_COMMENT_IS_PUBLIC = (
@@ -209,8 +212,35 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.photo_view),
                 name="issues_issue_photo",
             ),
+            # POST only: it puts the request in front of the customer.
+            path(
+                "<path:object_id>/include-client/",
+                self.admin_site.admin_view(require_POST(self.include_client_view)),
+                name="issues_issue_include_client",
+            ),
             *super().get_urls(),
         ]
+
+    def include_client_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Switch Include Client on, as ticking the box on the change page
+        would: the same permission, admin history and audit entry."""
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None:
+            raise Http404
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        if issue.include_client:
+            messages.info(request, f"“{issue}” already has Include Client checked.")
+        else:
+            with transaction.atomic():
+                issue.include_client = True
+                issue.save(update_fields=["include_client", "updated_at"])
+                self.log_change(request, issue, [{"changed": {"fields": ["Include Client"]}}])
+            messages.success(
+                request,
+                f"Include Client is now checked: “{issue}” is shown to the customer in the portal.",
+            )
+        return redirect_next_or(request, reverse("admin:issues_issue_change", args=[issue.pk]))
 
     def photo_view(self, request: HttpRequest, object_id: str, photo_id: int) -> HttpResponseBase:
         issue = self.get_object(request, unquote(object_id))

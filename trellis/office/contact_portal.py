@@ -1,5 +1,6 @@
 """A contact's Customer Portal access, as staff manage it from the contact's page:
-invite (one contact or many), and send a password reset to a verified contact."""
+invite (one contact or many), send a password reset to a verified contact, and
+view the portal as the contact (trellis/office/view_as.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from trellis.accounts.models import AccessToken, User
 from trellis.accounts.passwords import ResetRefused, password_reset_send
 from trellis.customers.models import Contact
 from trellis.customers.selectors import contact_invitations
+from trellis.portal.preview import can_view_as
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -59,6 +61,7 @@ class PortalPanel:
     invitations: list[tuple[AccessToken, str]]  # each with the label of its state
     can_invite: bool
     refusal: InviteRefused | None
+    can_view_as: bool
 
     @property
     def offer_invite(self) -> bool:
@@ -75,6 +78,10 @@ class PortalPanel:
     @property
     def password_reset_url(self) -> str:
         return reverse("admin:customers_contact_password_reset", args=[self.contact.pk])
+
+    @property
+    def view_as_url(self) -> str:
+        return reverse("admin:customers_contact_view_as", args=[self.contact.pk])
 
     @property
     def messages_url(self) -> str:
@@ -100,6 +107,7 @@ def portal_panel(request: HttpRequest, contact: Contact) -> PortalPanel:
         ],
         can_invite=can_invite(request),
         refusal=refusal,
+        can_view_as=can_view_as(request.user),
     )
 
 

@@ -2,14 +2,17 @@
 Portal 2.0 - Basic troubleshooting", run for one contact, each passed or failed
 in plain words, with the fix where there is one.
 
+Under "Unable to view expected content" staff can choose one proposal,
+invoice or request (`?document=invoice:12`) and see whether the contact sees
+it, and why not (trellis.office.doctor_document).
+
 Every verdict about what the contact sees comes from trellis.visibility, the
 module the portal itself enforces: nothing here decides visibility.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
@@ -31,6 +34,15 @@ from trellis.office.contact_portal import (
     contact_messages_url,
     staff_user,
 )
+from trellis.office.doctor_checks import Check, Fix
+from trellis.office.doctor_document import (
+    SHOWN,
+    DocumentNotFound,
+    document_check,
+    document_chooser,
+    document_chosen,
+)
+from trellis.portal.preview import can_view_as
 from trellis.proposals.models import Proposal
 from trellis.visibility import PropertyRole, SectionOn
 
@@ -39,20 +51,6 @@ if TYPE_CHECKING:
 
 # How many of the contact's reset emails and access attempts are read.
 RECENT = 20
-
-
-class Fix(NamedTuple):
-    label: str
-    url: str
-    method: str = "get"  # "post" for an action (a button with a CSRF token)
-
-
-@dataclass(frozen=True)
-class Check:
-    title: str
-    passed: bool
-    lines: list[str] = field(default_factory=list)
-    fix: Fix | None = None
 
 
 def _account(contact: Contact) -> User | None:
@@ -122,7 +120,7 @@ def _content(contact: Contact, company: Company) -> Check:
         if failure is not None
     ]
     lines.extend(off)
-    return Check("Unable to view expected content", seen > 0 and not off, lines)
+    return Check("Unable to view expected content", seen > 0 and not off, lines, key="content")
 
 
 def _invite(contact: Contact, company: Company, staff: User | None) -> Check:
@@ -251,7 +249,23 @@ def troubleshoot_view(
     request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
 ) -> HttpResponse:
     contact = _contact_or_404(request, model_admin, object_id)
-    checks = contact_checks(contact=contact, company=Company.load(), staff=staff_user(request))
+    company = Company.load()
+    checks = contact_checks(contact=contact, company=company, staff=staff_user(request))
+    chosen = request.GET.get("document", "").strip()
+    check, not_found = None, ""
+    if chosen:
+        try:
+            document = document_chosen(chosen)
+        except DocumentNotFound as missing:
+            not_found = missing.message
+        else:
+            check = document_check(
+                contact=contact,
+                document=document,
+                company=company,
+                request=request,
+                admin_site=model_admin.admin_site,
+            )
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Troubleshoot portal access: {contact.full_name}",
@@ -259,7 +273,13 @@ def troubleshoot_view(
         "contact": contact,
         "checks": checks,
         "can_act": can_invite(request),
+        "can_view_as": can_view_as(request.user),
         "messages_url": contact_messages_url(contact),
         "contact_url": reverse("admin:customers_contact_change", args=[contact.pk]),
+        "chooser": document_chooser(contact=contact, query=request.GET.get("q", "")),
+        "chosen": chosen,
+        "document_check": check,
+        "document_not_found": not_found,
+        "shown": SHOWN,
     }
     return TemplateResponse(request, "office/contact_troubleshoot.html", context)

@@ -9,11 +9,11 @@ visibility.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, prefetch_related_objects
+from django.urls import reverse
 
 from trellis.billing.models import Invoice
 from trellis.company.models import Company
@@ -39,6 +39,7 @@ class WhoSeesRow:
     roles: list[str]  # the labels of the roles it holds on the property, in order
     has_account: bool  # without a portal account the contact cannot sign in at all
     verdict: Verdict
+    troubleshoot_url: str  # the contact's troubleshoot page, with this document chosen
 
     @property
     def sees_it(self) -> bool:
@@ -49,19 +50,42 @@ class WhoSeesRow:
         return self.verdict.failures
 
 
-def _explain(document: Document) -> Callable[[Contact, Company], Verdict]:
+# How a document is named in a URL ("invoice:12"): the portal's words.
+DOCUMENT_KINDS: dict[str, type[Document]] = {
+    "proposal": Proposal,
+    "invoice": Invoice,
+    "request": Issue,
+}
+
+
+def document_kind(document: Document) -> str:
+    for kind, model in DOCUMENT_KINDS.items():
+        if isinstance(document, model):
+            return kind
+    raise TypeError(f"No portal visibility rules for {type(document).__name__}.")
+
+
+def document_param(document: Document) -> str:
+    """The document as the troubleshoot page's `document` parameter: "invoice:12"."""
+    return f"{document_kind(document)}:{document.pk}"
+
+
+def troubleshoot_url(contact: Contact, document: Document | None = None) -> str:
+    """The contact's Troubleshoot portal access page, with this document chosen."""
+    url = reverse("admin:customers_contact_troubleshoot", args=[contact.pk])
+    if document is None:
+        return url
+    return f"{url}?document={document_param(document)}"  # a kind and a number: nothing to quote
+
+
+def explain_document(*, contact: Contact, document: Document, company: Company) -> Verdict:
+    """The portal's verdict on one proposal, invoice or issue for one contact."""
     if isinstance(document, Proposal):
-        return lambda contact, company: explain_proposal(
-            contact=contact, proposal=document, company=company
-        )
+        return explain_proposal(contact=contact, proposal=document, company=company)
     if isinstance(document, Invoice):
-        return lambda contact, company: explain_invoice(
-            contact=contact, invoice=document, company=company
-        )
+        return explain_invoice(contact=contact, invoice=document, company=company)
     if isinstance(document, Issue):
-        return lambda contact, company: explain_issue(
-            contact=contact, issue=document, company=company
-        )
+        return explain_issue(contact=contact, issue=document, company=company)
     raise TypeError(f"No portal visibility rules for {type(document).__name__}.")
 
 
@@ -80,7 +104,6 @@ def who_sees(document: Document, *, company: Company | None = None) -> list[WhoS
     A fixed number of queries however many contacts: the property's roles, with
     their contacts and portal accounts, are loaded once, and the visibility
     rules read them from there."""
-    explain = _explain(document)
     company = company or Company.load()
     prefetch_related_objects(
         [document],
@@ -98,7 +121,8 @@ def who_sees(document: Document, *, company: Company | None = None) -> list[WhoS
             contact=contact,
             roles=labels,
             has_account=_has_account(contact),
-            verdict=explain(contact, company),
+            verdict=explain_document(contact=contact, document=document, company=company),
+            troubleshoot_url=troubleshoot_url(contact, document),
         )
         for contact, labels in grouped.values()
     ]

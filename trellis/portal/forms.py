@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -15,11 +15,14 @@ from trellis.accounts.names import (
     validate_last_name,
 )
 
+if TYPE_CHECKING:  # the type-checking helpers are a development dependency
+    from django_stubs_ext import StrOrPromise
+
 VALID_EMAIL = _("Enter a valid email")
 VALID_PASSWORD = _("Enter a valid password")
 
 
-def email_field(label: str) -> forms.EmailField:
+def email_field(label: StrOrPromise) -> forms.EmailField:
     return forms.EmailField(
         label=label,
         max_length=254,
@@ -28,7 +31,9 @@ def email_field(label: str) -> forms.EmailField:
     )
 
 
-def password_field(label: str, *, autocomplete: str, help_text: str = "") -> forms.CharField:
+def password_field(
+    label: StrOrPromise, *, autocomplete: str, help_text: StrOrPromise = ""
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         strip=False,

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from trellis.portal.preview import read_only_in_preview
 from trellis.portal.views import (
     access,
     help,
@@ -7,6 +8,7 @@ from trellis.portal.views import (
     invoices,
     payment_methods,
     payments,
+    preview,
     profile,
     proposals,
     requests,
@@ -72,3 +74,9 @@ urlpatterns = [
         name="payment-retry",
     ),
 ]
+
+# Staff viewing the portal as a customer may change nothing: every page above
+# goes through the one guard that refuses it (trellis/portal/preview.py)...
+urlpatterns = [read_only_in_preview(pattern) for pattern in urlpatterns]
+# ...but this one, which ends the preview.
+urlpatterns.append(path("preview/exit/", preview.preview_exit, name="preview-exit"))

@@ -209,3 +209,27 @@ def test_the_page_costs_the_same_queries_however_many_contacts(office, admin_nam
     assert queries_for(office, reverse(url, args=[few.pk])) == queries_for(
         office, reverse(url, args=[many.pk])
     )
+
+
+def test_each_contact_links_to_its_troubleshoot_page_with_this_document_chosen(office, oak_lodge):
+    invoice = InvoiceFactory(property=oak_lodge, printed_at=timezone.now())
+    paula = oak_lodge.roles.get(role="primary").contact
+
+    html = panel(office.get(reverse("admin:billing_invoice_change", args=[invoice.pk])))
+
+    troubleshoot = reverse("admin:customers_contact_troubleshoot", args=[paula.pk])
+    assert f'href="{troubleshoot}?document=invoice:{invoice.pk}">Troubleshoot</a>' in html
+    assert html.count(">Troubleshoot</a>") == 3
+    page = office.get(f"{troubleshoot}?document=invoice:{invoice.pk}")
+    assert page.context["document_check"].document == invoice
+    assert page.context["document_check"].passed
+
+
+def test_the_issue_panel_links_to_the_troubleshoot_page_with_the_request_chosen(office, oak_lodge):
+    issue = IssueFactory(property=oak_lodge)
+    olga = oak_lodge.roles.get(role="other").contact
+
+    html = panel(office.get(reverse("admin:issues_issue_change", args=[issue.pk])))
+
+    troubleshoot = reverse("admin:customers_contact_troubleshoot", args=[olga.pk])
+    assert f'href="{troubleshoot}?document=request:{issue.pk}"' in html

@@ -28,6 +28,7 @@ from trellis.portal.forms import (
     NewPasswordForm,
     SignInForm,
 )
+from trellis.portal.preview import changes_something, preview_of
 
 BACKEND = "trellis.accounts.backends.EmailBackend"
 
@@ -42,7 +43,10 @@ def _with_language_cookie(response: HttpResponse, language: str) -> HttpResponse
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and getattr(request.user, "is_customer", False):
+    # Staff viewing the portal as a customer are as good as signed in: signing
+    # in here would end their own session, and the preview with it.
+    customer = request.user.is_authenticated and getattr(request.user, "is_customer", False)
+    if customer or preview_of(request) is not None:
         return redirect("portal:home")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -73,6 +77,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("portal:sign-in")
 
 
+@changes_something
 @require_http_methods(["GET", "POST"])
 def forgot_password(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
@@ -84,6 +89,7 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/forgot_password.html", {"form": form})
 
 
+@changes_something
 @sensitive_post_parameters("new_password", "new_password_again")
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest, token: str) -> HttpResponse:
@@ -107,6 +113,7 @@ def password_reset(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "portal/password_reset.html", {"form": form, "contact": access.contact})
 
 
+@changes_something
 @sensitive_post_parameters("new_password", "new_password_again")
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +23,7 @@ from trellis.visibility import (
 SHOWN = 5
 
 
-def _on_property(queryset: QuerySet, property_id: int | None) -> QuerySet:  # type: ignore[type-arg]
+def _on_property(queryset: QuerySet[Any], property_id: int | None) -> QuerySet[Any]:
     return queryset if property_id is None else queryset.filter(property_id=property_id)
 
 

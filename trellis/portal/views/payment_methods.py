@@ -42,7 +42,7 @@ def payment_method_list(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters(*CARD_SECRET_FIELDS)
-@customer_required
+@customer_required(changes=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def payment_method_add_view(request: HttpRequest) -> HttpResponse:
     contact = viewer_of(request).contact
@@ -71,7 +71,7 @@ def payment_method_add_view(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/payment_method_add.html", {"form": form}, status=400)
 
 
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def payment_method_default(request: HttpRequest, pk: int) -> HttpResponse:
     method = _own_method(request, pk)
@@ -86,7 +86,7 @@ def payment_method_default(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("portal:payment-methods")
 
 
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def payment_method_delete(request: HttpRequest, pk: int) -> HttpResponse:
     method = _own_method(request, pk)

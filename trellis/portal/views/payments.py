@@ -93,7 +93,7 @@ def _pay_screen(
 
 
 @sensitive_post_parameters(*CARD_SECRET_FIELDS)
-@customer_required
+@customer_required(changes=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def invoice_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = section_or_404(request, Invoice)
@@ -213,7 +213,7 @@ def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
     return render(request, "portal/payment_detail.html", {"payment": payment})
 
 
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def payment_retry_view(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     viewer = section_or_404(request, Invoice)
@@ -225,7 +225,7 @@ def payment_retry_view(request: HttpRequest, pk: int, payment_pk: int) -> HttpRe
     return redirect("portal:payment", pk, payment_pk)
 
 
-@customer_required
+@customer_required(changes=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def invoices_pay_all_view(request: HttpRequest) -> HttpResponse:
     viewer = section_or_404(request, Invoice)

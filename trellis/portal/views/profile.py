@@ -18,27 +18,29 @@ from django.views.decorators.http import require_GET, require_POST
 
 from trellis.accounts.passwords import WrongPassword, password_change
 from trellis.accounts.profile import profile_change_email, profile_update
-from trellis.portal.decorators import customer_required
+from trellis.portal.decorators import customer_required, viewer_of
 from trellis.portal.forms import ChangeEmailForm, ChangePasswordForm, ProfileForm
 
 WRONG_CURRENT_PASSWORD = gettext_lazy("Your current password is not correct.")
 
 
 def _profile_page(request: HttpRequest, **forms: Any) -> HttpResponse:
-    contact = request.user.contact  # type: ignore[union-attr]
-    context = {
-        "profile_form": forms.get("profile_form")
-        or ProfileForm(
-            initial={
-                "first_name": contact.first_name,
-                "last_name": contact.last_name,
-                "language": contact.language,
-            }
-        ),
-        "email_form": forms.get("email_form") or ChangeEmailForm(),
-        "password_form": forms.get("password_form") or ChangePasswordForm(user=request.user),
-        "contact": contact,
-    }
+    viewer = viewer_of(request)
+    contact = viewer.contact
+    context: dict[str, Any] = {"contact": contact}
+    if not viewer.preview:  # a preview shows the profile, never the forms that change it
+        context |= {
+            "profile_form": forms.get("profile_form")
+            or ProfileForm(
+                initial={
+                    "first_name": contact.first_name,
+                    "last_name": contact.last_name,
+                    "language": contact.language,
+                }
+            ),
+            "email_form": forms.get("email_form") or ChangeEmailForm(),
+            "password_form": forms.get("password_form") or ChangePasswordForm(user=request.user),
+        }
     status = 400 if forms else 200
     return render(request, "portal/profile.html", context, status=status)
 
@@ -49,7 +51,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return _profile_page(request)
 
 
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def profile_details(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST)
@@ -64,7 +66,7 @@ def profile_details(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters("current_password")
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def profile_email(request: HttpRequest) -> HttpResponse:
     form = ChangeEmailForm(request.POST)
@@ -86,7 +88,7 @@ def profile_email(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters("current_password", "new_password", "new_password_again")
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def profile_password(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.POST, user=request.user)

@@ -201,7 +201,7 @@ def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(_proposal_or_404(section_or_404(request, Proposal), pk))
 
 
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def proposal_approve(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = section_or_404(request, Proposal)
@@ -246,7 +246,7 @@ def proposal_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, proposal, approve_form=form, status=400)
 
 
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def proposal_decline(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = section_or_404(request, Proposal)

@@ -173,7 +173,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, _request_or_404(request, pk), RequestCommentForm())
 
 
-@customer_required
+@customer_required(changes=True)
 @require_POST
 def request_comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     issue = _request_or_404(request, pk)
@@ -193,7 +193,7 @@ def request_comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, issue, form, status=400)
 
 
-@customer_required
+@customer_required(changes=True)
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
     viewer = section_or_404(request, Issue)

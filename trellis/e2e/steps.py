@@ -1,0 +1,41 @@
+"""Steps many end-to-end tests begin with: a fresh browser context, signed in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Browser, Page
+
+from trellis.testing.factories import DEFAULT_PASSWORD
+
+TIMEOUT_MS = 15_000
+
+
+def _new_page(browser: Browser, **options: Any) -> Page:
+    page = browser.new_context(locale="en-US", **options).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def portal_signed_in(
+    browser: Browser, base_url: str, email: str, password: str = DEFAULT_PASSWORD, **options: Any
+) -> Page:
+    """A page of the portal, the customer with this email signed in."""
+    page = _new_page(browser, **options)
+    page.goto(f"{base_url}/sign-in/")
+    page.locator("#id_email").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def office_signed_in(
+    browser: Browser, base_url: str, email: str, password: str = DEFAULT_PASSWORD
+) -> Page:
+    """A page of the back office, the staff member with this email signed in."""
+    page = _new_page(browser)
+    page.goto(f"{base_url}/office/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    return page

@@ -1,0 +1,120 @@
+"""The troubleshooter against the real portal, on random worlds (DESIGN.md,
+"Visibility is defined once"): for every contact and every proposal, invoice
+and request, the troubleshoot page's document check, and the "Who sees this"
+row for that contact, say "visible" exactly when the signed-in contact's
+portal lists the document (trellis/tests/test_visibility_rules.py holds its
+detail pages to the same rules); and every rule they name for a "not visible"
+really fails, by the oracle of worlds.py (written apart from
+trellis.visibility).
+
+Each example is one world in its own transaction (hypothesis' Django TestCase).
+"""
+
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis.extra.django import TestCase
+
+from trellis.accounts.models import User
+from trellis.billing.models import Invoice
+from trellis.issues.models import Issue
+from trellis.office.doctor_document import document_check, document_chosen
+from trellis.office.why_visible import document_param, troubleshoot_url, who_sees
+from trellis.proposals.models import Proposal
+from trellis.tests.worlds import World, build, worlds
+
+EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SECTIONS = ("proposals", "invoices", "requests")
+
+
+def linked(world, contact, prop):
+    spec = world.spec
+    return contact in (spec.primary[prop], spec.billing[prop]) or contact in spec.others[prop]
+
+
+def failing_rules(world: World, contact: int, section: int, prop: int, published: bool) -> set:
+    """The rules that keep the contact from a document, by the oracle."""
+    rules = set()
+    if not world.spec.sections[section]:
+        rules.add("section_on")
+    if not world.sees_property(contact, prop):
+        rules.add("property_role")
+    if not published:
+        rules.add("published" if section < 2 else "include_client")
+    return rules
+
+
+class DoctorAgreesWithThePortal(TestCase):
+    def documents(self, world):
+        """Each document, with its section and the oracle's facts."""
+        spec = world.spec
+        for proposal, s in zip(world.proposals, spec.proposals, strict=True):
+            yield proposal, 0, s.property, s.printed or s.emailed
+        for invoice, s in zip(world.invoices, spec.invoices, strict=True):
+            yield invoice, 1, s.property, s.printed or s.emailed
+        for issue, s in zip(world.issues, spec.issues, strict=True):
+            yield issue, 2, s.property, s.include_client
+
+    def portal_lists(self, world) -> set:
+        """What the signed-in contact's portal lists: every proposal, invoice and
+        request of a world is on its list's first tab (Pending, Due, Open) and
+        first page, so these three pages show all it sees. A section switched
+        off answers 404: it shows nothing."""
+        assert {p.status for p in world.proposals} <= {Proposal.Status.SENT}
+        assert {i.status for i in world.invoices} <= {Invoice.Status.OPEN}
+        assert {i.status for i in world.issues} <= {Issue.Status.OPEN}
+        shown = set()
+        for page in ("portal:proposals", "portal:invoices", "portal:requests"):
+            response = self.client.get(reverse(page))
+            assert response.status_code in (200, 404), (page, response.status_code)
+            if response.status_code == 200:
+                listed = response.context["page"]
+                assert not listed.has_next()
+                shown |= {(type(d), d.pk) for d in listed.object_list}
+        return shown
+
+    @EXAMPLES
+    @given(worlds())
+    def test_the_doctor_says_visible_exactly_when_the_portal_shows_it(self, spec):
+        world = build(spec)
+        documents = list(self.documents(world))
+        rows = {document: who_sees(document) for document, *_ in documents}
+        staff = User.objects.create(email="jane@greenway.example", is_staff=True, is_superuser=True)
+        for n, contact in enumerate(world.contacts):
+            self.client.force_login(User.objects.create(contact=contact))
+            listed = self.portal_lists(world)
+            for document, section, prop, published in documents:
+                shown = (type(document), document.pk) in listed
+                request = RequestFactory().get(troubleshoot_url(contact, document))
+                request.user = staff
+                # Loaded as the page loads it, from its `document` parameter.
+                check = document_check(
+                    contact=contact,
+                    document=document_chosen(document_param(document)),
+                    company=world.company,
+                    request=request,
+                    admin_site=admin.site,
+                )
+                oracle = failing_rules(world, n, section, prop, published)
+                context = (SECTIONS[section], document.pk, n, oracle)
+
+                assert check.passed == shown, context
+                assert [r.failure for r in check.reasons] == check.verdict.failures
+                named = {r.failure.rule for r in check.reasons}
+                assert shown or named, context
+                assert named <= oracle, context
+
+                mine = [row for row in rows[document] if row.contact == contact]
+                if linked(world, n, prop):
+                    (row,) = mine
+                    assert row.sees_it == shown, context
+                    assert shown or row.failures, context
+                    assert {f.rule for f in row.failures} <= oracle, context
+                else:
+                    assert mine == [], context
+
+                if section == 2:  # a request: its comments that are not Public
+                    hidden = world.spec.issues[world.issues.index(document)].public_comments
+                    assert len(check.hidden_comments) == hidden.count(False)
+                    assert not any(comment.is_public for comment in check.hidden_comments)
