@@ -115,6 +115,14 @@ def preview_end(*, request: HttpRequest) -> Contact | None:
     return preview.contact
 
 
+def preview_end_at_sign_out(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """Connected to user_logged_out (PortalConfig.ready): signing out of the
+    office, or a session timing out, ends an open preview, and the audit log
+    says so as when staff press Exit preview."""
+    if request is not None and SESSION_KEY in request.session:
+        preview_end(request=request)
+
+
 def changes_something(view: View) -> View:
     """Mark a portal page whose purpose is to change something (pay, approve,
     edit, set a password...): a preview refuses it even on GET, rather than

@@ -10,6 +10,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
+from trellis.accounts.middleware import SEEN_AT
 from trellis.audit.models import AuditEntry
 from trellis.customers.models import Contact
 from trellis.portal.preview import SESSION_KEY
@@ -175,6 +176,31 @@ def test_exit_preview_returns_to_the_contacts_page(office, maria):
     assert "You have left the preview of Maria Lopez&#x27;s portal." in response.text
     assert SESSION_KEY not in office.session
     assert office.get("/").url == "/sign-in/?next=/"
+
+
+def test_signing_out_of_the_office_ends_the_preview_in_the_audit_log(office, maria):
+    office.post(view_as_url(maria))
+
+    office.post(reverse("admin:logout"))
+
+    assert list(AuditEntry.objects.order_by("id").values_list("action", "target_id")) == [
+        ("contact.view_as_started", str(maria.pk)),
+        ("contact.view_as_ended", str(maria.pk)),
+    ]
+    assert office.get("/").url == "/sign-in/?next=/"
+
+
+def test_a_session_timing_out_ends_the_preview_in_the_audit_log(office, maria, settings):
+    office.post(view_as_url(maria))
+    session = office.session
+    session[SEEN_AT] -= settings.SESSION_IDLE_MINUTES * 60 + 1
+    session.save()
+
+    assert office.get("/").url == "/sign-in/?next=/"
+
+    assert AuditEntry.objects.filter(
+        action="contact.view_as_ended", target_id=str(maria.pk)
+    ).exists()
 
 
 def test_starting_another_preview_ends_the_first(office, maria, charlie):
