@@ -1,4 +1,4 @@
-"""Session lifetime and the customer's language, on every request."""
+"""Session lifetime, on every request."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
-
-from trellis.portal.preview import in_portal, preview_of
 
 SIGNED_IN_AT = "trellis.signed_in_at"
 SEEN_AT = "trellis.seen_at"
@@ -43,32 +40,3 @@ class SessionLifetimeMiddleware:
             elif now - seen_at >= SEEN_RESOLUTION_SECONDS:
                 request.session[SEEN_AT] = now
         return self.get_response(request)
-
-
-class CustomerLanguageMiddleware:
-    """A signed-in customer sees the portal in the language of their profile,
-    and so do staff viewing the portal as that customer: on the portal's pages
-    only, never in the office."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = self.language_of(request)
-        if language is None:
-            return self.get_response(request)
-        request.LANGUAGE_CODE = language
-        with translation.override(language):
-            return self.get_response(request)
-
-    def language_of(self, request: HttpRequest) -> str | None:
-        user = request.user
-        if not user.is_authenticated:
-            return None
-        contact = getattr(user, "contact", None)
-        if contact is not None:
-            return str(contact.language)
-        if user.is_staff and in_portal(request):
-            preview = preview_of(request)
-            return preview.contact.language if preview else None
-        return None

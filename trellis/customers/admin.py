@@ -155,41 +155,28 @@ class ContactAdmin(AuditedAdminMixin, admin.ModelAdmin):
         def view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return self.admin_site.admin_view(partial(func, model_admin=self))
 
-        return [
-            path(
-                "search/",
-                view(contact_search.search_view),
-                name="customers_contact_search",
-            ),
-            path(
-                "search/export/",
-                view(contact_search.export_view),
-                name="customers_contact_search_export",
-            ),
-            path(
-                "<path:object_id>/invite/",
-                view(contact_portal.invite_view),
-                name="customers_contact_invite",
-            ),
-            path(
+        # (route, view, name): each named admin:customers_contact_<name>.
+        pages: list[tuple[str, Callable[..., HttpResponse], str]] = [
+            ("search/", contact_search.search_view, "search"),
+            ("search/export/", contact_search.export_view, "search_export"),
+            ("<path:object_id>/invite/", contact_portal.invite_view, "invite"),
+            (
                 "<path:object_id>/password-reset/",
-                view(contact_portal.password_reset_view),
-                name="customers_contact_password_reset",
+                contact_portal.password_reset_view,
+                "password_reset",
             ),
-            path(
+            (
                 "<path:object_id>/payment-method/",
-                view(contact_payment_method.payment_method_view),
-                name="customers_contact_payment_method",
+                contact_payment_method.payment_method_view,
+                "payment_method",
             ),
-            path(
-                "<path:object_id>/view-as/",
-                view(view_as.view_as_view),
-                name="customers_contact_view_as",
-            ),
-            path(
-                "<path:object_id>/troubleshoot/",
-                view(doctor.troubleshoot_view),
-                name="customers_contact_troubleshoot",
+            ("<path:object_id>/view-as/", view_as.view_as_view, "view_as"),
+            ("<path:object_id>/troubleshoot/", doctor.troubleshoot_view, "troubleshoot"),
+        ]
+        return [
+            *(
+                path(route, view(func), name=f"customers_contact_{name}")
+                for route, func, name in pages
             ),
             *super().get_urls(),
         ]
