@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-DEMO_ENV := DEBUG=true
+# Links in the demo's emails point at the port it serves.
+DEMO_ENV := DEBUG=true PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: demo test install install-dev check-python
 

@@ -10,8 +10,20 @@ The rules (DESIGN.md, "Who sees what"):
 - the contact is the property's Primary or Billing contact;
 - the company has the section (proposals, invoices, requests) switched on;
 - a proposal or invoice has been printed or emailed;
+- a proposal is Sent, Approved or Declined, and an invoice is Open, Partially
+  paid or Paid: never a draft, a withdrawn proposal or a void invoice;
 - an issue has Include Client checked;
 - a comment is Public.
+
+Why those statuses. A draft is never shown, whatever its flags: printed or
+emailed, it is still work in progress. A withdrawn proposal has been
+"removed" (Aspire keeps proposals "until approved or removed") and a void
+invoice is not owed: neither can be acted on, their amounts must count in no
+total, and what the portal shows it must also list (a detail page no list
+leads to is a bug), so they are not shown at all. List, detail, PDF,
+approve, decline and pay, the troubleshooter and "Who sees this" all agree
+because they all go through this one rule. Requests have no status rule: a
+closed request is still shown, under Closed.
 """
 
 from __future__ import annotations
@@ -135,6 +147,38 @@ class Published:
         )
 
 
+class StatusShown:
+    """A proposal or invoice is in a status the portal shows."""
+
+    code = "status_shown"
+    SHOWN: dict[type[Proposal | Invoice], tuple[str, ...]] = {
+        Proposal: (Proposal.Status.SENT, Proposal.Status.APPROVED, Proposal.Status.DECLINED),
+        Invoice: (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID, Invoice.Status.PAID),
+    }
+
+    # Why the portal does not show a document in each other status, in words for
+    # staff ("draft" is the same value in both models).
+    WHY_NOT: dict[str, str] = {
+        Proposal.Status.DRAFT: "is a draft, and drafts never appear in the portal",
+        Proposal.Status.WITHDRAWN: "was withdrawn, and withdrawn proposals are not shown in "
+        "the portal",
+        Invoice.Status.VOID: "is void, and void invoices are not shown in the portal",
+    }
+
+    @classmethod
+    def q(cls, model: type[Proposal | Invoice]) -> Q:
+        return Q(status__in=cls.SHOWN[model])
+
+    @classmethod
+    def failure(cls, document: Proposal | Invoice) -> Failure | None:
+        if document.status in cls.SHOWN[type(document)]:
+            return None
+        # A status added to a model but to neither SHOWN nor WHY_NOT is still hidden, and said.
+        status = document.get_status_display().lower()
+        why = cls.WHY_NOT.get(document.status, f"is {status}, which the portal does not show")
+        return Failure(cls.code, f"{document} {why}.")
+
+
 class IncludeClient:
     """An issue has Include Client checked."""
 
@@ -181,11 +225,11 @@ def _documents(model: type[M], contact: Contact, company: Company) -> QuerySet[M
 
 
 def visible_proposals(*, contact: Contact, company: Company) -> QuerySet[Proposal]:
-    return _documents(Proposal, contact, company).filter(Published.q())
+    return _documents(Proposal, contact, company).filter(Published.q(), StatusShown.q(Proposal))
 
 
 def visible_invoices(*, contact: Contact, company: Company) -> QuerySet[Invoice]:
-    return _documents(Invoice, contact, company).filter(Published.q())
+    return _documents(Invoice, contact, company).filter(Published.q(), StatusShown.q(Invoice))
 
 
 def visible_issues(*, contact: Contact, company: Company) -> QuerySet[Issue]:
@@ -209,6 +253,7 @@ def explain_proposal(*, contact: Contact, proposal: Proposal, company: Company) 
         SectionOn.failure(company, Proposal),
         PropertyRole.failure(contact, proposal.property),
         Published.failure(proposal),
+        StatusShown.failure(proposal),
     )
 
 
@@ -217,6 +262,7 @@ def explain_invoice(*, contact: Contact, invoice: Invoice, company: Company) -> 
         SectionOn.failure(company, Invoice),
         PropertyRole.failure(contact, invoice.property),
         Published.failure(invoice),
+        StatusShown.failure(invoice),
     )
 
 

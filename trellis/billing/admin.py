@@ -1,33 +1,41 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
-from django.http import HttpRequest
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 
 from trellis.billing.models import Invoice, InvoiceLine, Payment
-from trellis.billing.services import invoice_set_lines, invoice_totals
+from trellis.billing.recorded_payments import payment_record_offline, payment_reverse
+from trellis.billing.services import (
+    invoice_issue,
+    invoice_set_lines,
+    invoice_totals,
+    invoice_void,
+)
 from trellis.documents.admin import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
+from trellis.office.status_actions import (
+    REASON_MAX_LENGTH,
+    RowForm,
+    StatusButton,
+    StatusForm,
+    staff_of,
+    status_change,
+)
+from trellis.office.status_forms import PaymentRecordForm
 
 Status = Invoice.Status
-
-
-class InvoiceForm(forms.ModelForm):
-    def clean_status(self) -> str:
-        # Partially paid and Paid follow from payments (invoice_set_lines and,
-        # later, the payment services set them); staff choose the rest.
-        status = self.cleaned_data["status"]
-        invoice = self.instance
-        if invoice.amount_paid > 0 and status in (Status.DRAFT, Status.OPEN):
-            raise ValidationError("This invoice has payments: it can't be Draft or Open.")
-        if status in (Status.PARTIALLY_PAID, Status.PAID) and status != invoice.status:
-            raise ValidationError("Partially paid and Paid follow from payments: choose Open.")
-        return status
 
 
 class InvoiceLineFormSet(LinesFormSet):
@@ -59,28 +67,60 @@ class InvoiceLineInline(admin.TabularInline):
     extra = 1
 
 
+def reverse_form_id(payment: Payment) -> str:
+    return f"payment-{payment.pk}-reverse-form"
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.email) if user is not None else ""
+
+
 class PaymentInline(admin.TabularInline):
-    """The invoice's payments, as the payment services recorded them: read only,
-    since money moves only through the processor."""
+    """The invoice's payments, as the payment services recorded them: read
+    only, since money moves only through the processor or the payment
+    services. An offline or imported payment's row offers Reverse."""
 
     model = Payment
     fields = (
         "created_at",
+        "source",
         "status",
         "amount",
-        "method",
+        "paid_with",
         "paid_by",
-        "processor_reference",
+        "reference_shown",
+        "received_on",
+        "recorder",
         "completed_at",
         "failure_message",
+        "reversal",
     )
     readonly_fields = fields
     extra = 0
     can_delete = False
     show_change_link = False
+    can_reverse = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Payment]:
-        return super().get_queryset(request).select_related("method", "paid_by")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("method", "paid_by", "recorded_by", "reversed_by")
+        )
+
+    def get_formset(
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> type[BaseInlineFormSet]:
+        # Reversing changes the invoice: its change permission, which the rows' own lack.
+        invoice_admin = self.admin_site.get_model_admin(Invoice)
+        self.can_reverse = obj is not None and invoice_admin.has_change_permission(request, obj)
+        return super().get_formset(request, obj, **kwargs)
+
+    # Seeing the invoice is enough to see its payments, whatever the Payment model's own perms.
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("billing.view_invoice") or request.user.has_perm(
+            "billing.change_invoice"
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -88,10 +128,41 @@ class PaymentInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description="paid with")
+    def paid_with(self, payment: Payment) -> str:
+        return str(payment.method) if payment.method else payment.get_means_display()
+
+    @admin.display(description="reference")
+    def reference_shown(self, payment: Payment) -> str:
+        return payment.processor_reference or payment.reference
+
+    @admin.display(description="recorded by")
+    def recorder(self, payment: Payment) -> str:
+        return _name(payment.recorded_by)
+
+    @admin.display(description="reversal")
+    def reversal(self, payment: Payment) -> str | SafeString:
+        if payment.reversed_at is not None:
+            when = date_format(localtime(payment.reversed_at), "SHORT_DATETIME_FORMAT")
+            by = f" by {_name(payment.reversed_by)}" if payment.reversed_by else ""
+            return f"Reversed{by} on {when}: {payment.reversal_reason}"
+        if not (payment.reversible and self.can_reverse):
+            return ""
+        return format_html(
+            '<label for="{form}-reason">Why</label> '
+            '<input type="text" id="{form}-reason" name="reason" form="{form}" required'
+            ' maxlength="{max_length}" size="16" placeholder="A bounced cheque…"> '
+            '<button type="submit" form="{form}" class="button">Reverse</button>',
+            form=reverse_form_id(payment),
+            max_length=REASON_MAX_LENGTH,
+        )
+
+
+ID = "invoice_id"  # the services' name for the invoice they change
+
 
 @admin.register(Invoice)
 class InvoiceAdmin(PublishedDocumentAdmin):
-    form = InvoiceForm
     inlines = [InvoiceLineInline, PaymentInline]
     list_display = [
         "number",
@@ -109,7 +180,8 @@ class InvoiceAdmin(PublishedDocumentAdmin):
     date_hierarchy = "issued_on"
     ordering = ["-issued_on", "-id"]
     money_fields = ["subtotal", "tax", "total", "amount_paid", "balance"]
-    readonly_fields = [*money_fields, *PublishedDocumentAdmin.readonly_fields]
+    # The status changes with the buttons above the form, and with payments.
+    readonly_fields = ["status", *money_fields, *PublishedDocumentAdmin.readonly_fields]
     fieldsets = [
         (None, {"fields": ["number", "property", "status", "issued_on", "due_on", "memo"]}),
         (
@@ -138,3 +210,126 @@ class InvoiceAdmin(PublishedDocumentAdmin):
     @admin.display(description="balance", ordering="balance_due")
     def balance(self, invoice: Invoice) -> Decimal:
         return invoice.balance
+
+    # --- status buttons ------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            self.service_path(
+                "issue",
+                invoice_issue,
+                "{} is issued: it is open, and can be printed, emailed and paid.",
+                id_name=ID,
+            ),
+            self.service_path(
+                "void", invoice_void, "{} is void: nothing is owed on it.", id_name=ID, reason=True
+            ),
+            self.status_path("record-payment/", self.record_payment_view, "record_payment"),
+            self.status_path(
+                "payments/<int:payment_id>/reverse/", self.reverse_payment_view, "reverse_payment"
+            ),
+            *super().get_urls(),
+        ]
+
+    def status_note(self, invoice: Invoice) -> str:
+        if invoice.status in (Status.PARTIALLY_PAID, Status.PAID):
+            return (
+                "Partially paid and Paid follow from the payments. "
+                "To void the invoice, reverse or refund its payments first."
+            )
+        return ""
+
+    def status_buttons(
+        self, request: HttpRequest, invoice: Invoice, posted: StatusForm | None
+    ) -> list[StatusButton]:
+        buttons = []
+        if invoice.status == Status.DRAFT:
+            buttons.append(
+                StatusButton(
+                    "issue",
+                    "Issue invoice",
+                    self.action_url("issue", invoice.pk),
+                    help="It is owed from now on (Open): it can be printed, emailed and paid.",
+                )
+            )
+        if invoice.is_due:
+            form = posted if isinstance(posted, PaymentRecordForm) else None
+            buttons.append(
+                StatusButton(
+                    "record_payment",
+                    "Record a payment",
+                    self.action_url("record_payment", invoice.pk),
+                    help="Money received outside the portal: a cheque, cash, a bank transfer.",
+                    form=form or PaymentRecordForm(invoice=invoice),
+                )
+            )
+        if invoice.status in (Status.DRAFT, Status.OPEN):
+            buttons.append(
+                StatusButton(
+                    "void",
+                    "Void invoice",
+                    self.action_url("void", invoice.pk),
+                    help="Nothing is owed on it any more. Void is final.",
+                    reason="Why it is void",
+                )
+            )
+        return buttons
+
+    def status_row_forms(self, request: HttpRequest, invoice: Invoice) -> list[RowForm]:
+        # The rows' Reverse buttons (PaymentInline.reversal) submit these.
+        return [
+            RowForm(
+                reverse_form_id(payment),
+                self.action_url("reverse_payment", invoice.pk, payment.pk),
+            )
+            for payment in invoice.payments.all()
+            if payment.reversible
+        ]
+
+    def record_payment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = self.object_to_change(request, object_id)
+        form = PaymentRecordForm(request.POST, invoice=invoice)
+        if form.is_valid():
+            recorded = status_change(
+                request,
+                partial(
+                    payment_record_offline,
+                    invoice_id=invoice.pk,
+                    recorded_by=staff_of(request),
+                    **form.payment(),
+                ),
+                _recorded,
+            )
+            if recorded is not None:
+                return self.change_page(request, invoice)
+        # What was typed stays, with the mistake or the refusal to put right.
+        return self.change_page_again(request, invoice, form)
+
+    def reverse_payment_view(
+        self, request: HttpRequest, object_id: str, payment_id: int
+    ) -> HttpResponse:
+        invoice = self.object_to_change(request, object_id)
+        if not invoice.payments.filter(pk=payment_id).exists():
+            raise Http404
+        status_change(
+            request,
+            partial(
+                payment_reverse,
+                payment_id=payment_id,
+                actor=staff_of(request),
+                reason=request.POST.get("reason", ""),
+            ),
+            lambda payment: (
+                f"The payment of {payment.amount} on {invoice} is reversed: "
+                f"{payment.invoice.balance} is owed on it."
+            ),
+        )
+        return self.change_page(request, invoice)
+
+
+def _recorded(payment: Payment) -> str:
+    invoice = payment.invoice
+    said = f"Recorded a payment of {payment.amount} ({payment.get_means_display()}) on {invoice}"
+    if invoice.balance:
+        return f"{said}: {invoice.balance} is still owed."
+    return f"{said}: it is paid in full."

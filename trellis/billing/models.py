@@ -9,13 +9,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from trellis.documents.models import LineItem, PublishedDocument, money_field
 
 
 class Invoice(PublishedDocument):
-    """An invoice. Its totals are set by `invoice_set_lines` from its lines, and
-    its amount paid by payments; the constraints keep status and money in step."""
+    """An invoice. Its totals are set by `invoice_set_lines` from its lines.
+
+    Its amount paid, paid status and `paid_at` are derived from its payment
+    records, in one place (`trellis.billing.ledger.invoice_settle`): they are
+    stored so lists can sort and sum by them, but nothing else writes them. The
+    constraints keep status and money in step."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -39,7 +44,9 @@ class Invoice(PublishedDocument):
     subtotal = money_field(default=Decimal(0))
     tax = money_field(default=Decimal(0))
     total = money_field(default=Decimal(0))
-    amount_paid = money_field(default=Decimal(0))
+    amount_paid = money_field(
+        default=Decimal(0), help_text="The sum of its succeeded payments; set by the ledger."
+    )
     memo = models.TextField(blank=True)
     paid_at = models.DateTimeField(
         null=True,
@@ -171,15 +178,39 @@ class PaymentMethod(models.Model):
 
 
 class Payment(models.Model):
-    """One attempt to pay an invoice. The row exists, with its idempotency key,
-    before the processor is called, so a retry can never charge twice."""
+    """Money received, or being received, on an invoice: the records an invoice's
+    amount paid is derived from (trellis.billing.ledger).
+
+    A portal payment is one attempt through the processor: the row exists, with
+    its idempotency key, before the processor is called, so a retry can never
+    charge twice. An offline payment (a cheque, cash, a bank transfer) is one
+    staff recorded; an imported one came from the company's other system, keyed
+    by its own `external_id`. Those two can be reversed by staff, with a reason;
+    a portal payment is undone only by a refund through the processor."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        REVERSED = "reversed", "Reversed"
+
+    class Source(models.TextChoices):
+        PORTAL = "portal", "Paid in the portal"
+        OFFLINE = "offline", "Recorded by staff"
+        IMPORTED = "imported", "Imported"
+
+    class Means(models.TextChoices):
+        """How money recorded outside the portal was paid."""
+
+        # Translated: a customer's receipt says how they paid.
+        CHEQUE = "cheque", _("Cheque")
+        CASH = "cash", _("Cash")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CARD = "card", _("Card")
+        OTHER = "other", _("Other")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PORTAL)
     method = models.ForeignKey(
         PaymentMethod, null=True, on_delete=models.PROTECT, related_name="payments"
     )
@@ -196,19 +227,66 @@ class Payment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    # Offline and imported payments.
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    means = models.CharField("paid by", max_length=16, choices=Means.choices, blank=True)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="A cheque number or a bank reference."
+    )
+    received_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who recorded an offline payment.",
+    )
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reversal_reason = models.CharField(max_length=300, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["invoice", "status"], name="payment_by_invoice")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "succeeded", "failed"]),
+                condition=Q(status__in=["pending", "succeeded", "failed", "reversed"]),
                 name="payment_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["portal", "offline", "imported"]),
+                name="payment_source_known",
+            ),
+            # Money taken through the processor goes back only through it (a refund).
+            models.CheckConstraint(
+                condition=~Q(status="reversed") | ~Q(source="portal"),
+                name="payment_reversed_only_if_recorded_outside_the_portal",
+            ),
+            models.CheckConstraint(
+                condition=Q(source="portal") | Q(status__in=["succeeded", "reversed"]),
+                name="payment_recorded_outside_the_portal_has_been_received",
+            ),
+            models.CheckConstraint(
+                condition=Q(external_id__isnull=True) | Q(source="imported"),
+                name="payment_external_id_only_when_imported",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Payment of {self.amount} on {self.invoice}"
+
+    @property
+    def counts(self) -> bool:
+        """Whether it is part of the invoice's amount paid."""
+        return self.status == self.Status.SUCCEEDED
+
+    @property
+    def reversible(self) -> bool:
+        return self.status == self.Status.SUCCEEDED and self.source != self.Source.PORTAL
 
 
 class SandboxOperation(models.Model):

@@ -33,13 +33,14 @@ from django.utils.translation import gettext as _
 from trellis.audit.services import audit_record
 from trellis.billing.gateways import get_gateway
 from trellis.billing.gateways.base import Charge, GatewayUnavailable, PaymentDeclined
+from trellis.billing.ledger import invoice_settle
 from trellis.billing.models import Invoice, Payment, PaymentMethod
 from trellis.billing.selectors import invoices_due
-from trellis.billing.services import invoice_status_for_payment
 from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.mail.models import OutgoingEmail
 from trellis.mail.services import email_queue_from_company
+from trellis.refusals import Refused
 from trellis.visibility import visible_invoices
 
 logger = logging.getLogger(__name__)
@@ -47,12 +48,8 @@ logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
 
 
-class PaymentRefused(Exception):
+class PaymentRefused(Refused):
     """The payment may not be made; `message` says why, in the customer's words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class PaymentUnavailable(Exception):
@@ -289,12 +286,7 @@ def _payment_settle(
         payment.status = Payment.Status.SUCCEEDED
         payment.processor_reference = charge.reference
         payment.save(update_fields=["status", "processor_reference", "completed_at"])
-        invoice.amount_paid += payment.amount
-        if invoice.is_due:
-            invoice.status = invoice_status_for_payment(invoice=invoice)
-        if invoice.status == Invoice.Status.PAID and invoice.paid_at is None:
-            invoice.paid_at = payment.completed_at
-        invoice.save(update_fields=["amount_paid", "status", "paid_at", "updated_at"])
+        invoice_settle(invoice=invoice)
         audit_record(
             action="payment.succeeded",
             target=payment,
@@ -304,11 +296,12 @@ def _payment_settle(
                 "amount": str(payment.amount),
             },
         )
-        _receipt_queue(payment=payment, invoice=invoice, company=company)
+        receipt_queue(payment=payment, invoice=invoice, company=company)
     return payment
 
 
-def _receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> None:
+def receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> None:
+    """Queue the payer's receipt, in their language, with a link to the invoice."""
     contact = payment.paid_by
     if contact is None or not contact.email:
         return
@@ -322,7 +315,8 @@ def _receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> N
             "contact": contact,
             "payment": payment,
             "invoice": invoice,
-            "method": payment.method,
+            "method": payment.method or payment.get_means_display(),
+            "reference": payment.processor_reference or payment.reference,
             "link": settings.PUBLIC_BASE_URL + reverse("portal:invoice", args=[invoice.pk]),
         },
         contact=contact,

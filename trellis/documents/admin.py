@@ -1,6 +1,7 @@
 """What the proposal and invoice admins share: the Published column and filter,
-lines saved through the document's service rather than row by row, and the
-Print and Email to customer buttons that publish a document to the portal."""
+lines saved through the document's service rather than row by row, the Print
+and Email to customer buttons that publish a document to the portal, and the
+panel of status buttons (trellis.office.status_actions)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,14 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLPattern, path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from trellis.accounts.models import User
 from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact
 from trellis.documents.models import PublishedDocument
@@ -32,7 +31,7 @@ from trellis.documents.services import (
     document_publish_check,
 )
 from trellis.office.filters import YesNoFilter
-from trellis.office.redirects import redirect_next_or
+from trellis.office.status_actions import StatusActionsAdmin, staff_of
 from trellis.office.why_visible import who_sees
 from trellis.visibility import Published
 
@@ -98,13 +97,7 @@ class PublishingPanel:
         return self.can_change and self.recipient is not None
 
 
-def _staff(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):  # the admin lets only signed-in staff this far
-        raise PermissionDenied
-    return request.user
-
-
-class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class PublishedDocumentAdmin(StatusActionsAdmin, AuditedAdminMixin, admin.ModelAdmin):
     """Printing and emailing publish a document to the portal. They are
     buttons of their own (and "Email to customer" a list action), so the admin
     shows when they happened but does not let anyone type a date in."""
@@ -121,9 +114,6 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def published(self, document: PublishedDocument) -> bool:
         return document.is_published
 
-    def _url_name(self, action: str) -> str:
-        return f"{self.opts.app_label}_{self.opts.model_name}_{action}"
-
     def get_urls(self) -> list[URLPattern]:
         # POST only: printing and emailing publish the document, so a link
         # prefetched or followed by accident must not do either.
@@ -131,36 +121,23 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
             path(
                 "<path:object_id>/print/",
                 self.admin_site.admin_view(require_POST(self.print_view)),
-                name=self._url_name("print"),
+                name=self.url_name("print"),
             ),
             path(
                 "<path:object_id>/email/",
                 self.admin_site.admin_view(require_POST(self.email_view)),
-                name=self._url_name("email"),
+                name=self.url_name("email"),
             ),
             *super().get_urls(),
         ]
 
-    def _document_to_change(self, request: HttpRequest, object_id: str) -> Document:
-        document = self.get_object(request, unquote(object_id))
-        if document is None:
-            raise Http404
-        if not self.has_change_permission(request, document):
-            raise PermissionDenied
-        return document
-
-    def _change_page(self, document: Document) -> HttpResponseRedirect:
-        return HttpResponseRedirect(
-            reverse(f"admin:{self._url_name('change')}", args=[document.pk])
-        )
-
     def print_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        document = self._document_to_change(request, object_id)
+        document = self.object_to_change(request, object_id)
         try:
-            pdf = document_print(document=document, actor=_staff(request))
+            pdf = document_print(document=document, actor=staff_of(request))
         except PublishRefused as refusal:
             messages.error(request, refusal.message)
-            return self._change_page(document)
+            return self.change_page(request, document)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (
             content_disposition_header(as_attachment=True, filename=attachment_filename(document))
@@ -169,21 +146,20 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return response
 
     def email_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        document = self._document_to_change(request, object_id)
+        document = self.object_to_change(request, object_id)
         try:
-            email = document_email(document=document, actor=_staff(request))
+            email = document_email(document=document, actor=staff_of(request))
         except PublishRefused as refusal:
             messages.error(request, refusal.message)
         else:
             name = email.contact.full_name if email.contact else email.to_address
             messages.success(request, f"Emailed {document} to {name} ({email.to_address}).")
-        change_page = reverse(f"admin:{self._url_name('change')}", args=[document.pk])
-        return redirect_next_or(request, change_page)
+        return self.change_page(request, document)
 
     @admin.action(description="Email to customer", permissions=["change"])
     def email_to_customer(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """Each document in its own transaction: one refusal stops no other."""
-        actor = _staff(request)
+        actor = staff_of(request)
         sent = 0
         for document in queryset:
             try:
@@ -194,7 +170,7 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
                     format_html(
                         '{} <a href="{}">Open {}</a>',
                         refusal.message,
-                        reverse(f"admin:{self._url_name('change')}", args=[document.pk]),
+                        self.action_url("change", document.pk),
                         document,
                     ),
                 )
@@ -224,8 +200,8 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
             refusal=refusal,
             recipient=recipient,
             email_refusal=email_refusal,
-            print_url=reverse(f"admin:{self._url_name('print')}", args=[document.pk]),
-            email_url=reverse(f"admin:{self._url_name('email')}", args=[document.pk]),
+            print_url=self.action_url("print", document.pk),
+            email_url=self.action_url("email", document.pk),
         )
 
     def change_view(
@@ -235,12 +211,14 @@ class PublishedDocumentAdmin(AuditedAdminMixin, admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        extra_context = extra_context or {}
         document = self.get_object(request, unquote(object_id))
         if document is not None:
-            panel = self.publishing_panel(request, document)
+            posted = extra_context.get("status_posted")
             extra_context = {
-                **(extra_context or {}),
-                "publishing": panel,
+                **extra_context,
+                "status_panel": self.status_panel(request, document, posted),
+                "publishing": self.publishing_panel(request, document),
                 "who_sees_this": who_sees(document),
             }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -60,7 +60,8 @@ def document_publish_check(*, document: Document) -> None:
     if isinstance(document, Invoice):
         if document.status == Invoice.Status.DRAFT:
             raise PublishRefused(
-                f"{document} is a draft: issue the invoice first (set its status to Open)."
+                f"{document} is a draft: issue the invoice first "
+                "(the Issue invoice button on its page)."
             )
         if document.status == Invoice.Status.VOID:
             raise PublishRefused(f"{document} is void: it is not sent to the customer.")

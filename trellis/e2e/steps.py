@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
 from playwright.sync_api import Browser, Page
 
 from trellis.testing.factories import DEFAULT_PASSWORD
@@ -39,3 +43,14 @@ def office_signed_in(
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     return page
+
+
+def demo_start() -> str:
+    """What `make demo` does to the database at every start, migrations aside:
+    import the demo file, then give the demo's people their published passwords.
+    Returns what the import printed."""
+    printed = io.StringIO()
+    call_command("import", str(settings.BASE_DIR / "demo" / "demo.json"), stdout=printed)
+    with override_settings(DEBUG=True):  # demo_accounts sets published passwords: DEBUG only
+        call_command("demo_accounts", stdout=io.StringIO())
+    return printed.getvalue()

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.dateparse import parse_datetime
 
 from trellis.accounts.models import User
-from trellis.billing.models import Invoice, InvoiceLine
+from trellis.billing.models import Invoice, InvoiceLine, Payment
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.issues.models import Comment, Issue
@@ -94,7 +94,7 @@ def from_model(
     return form_field
 
 
-def choice(choices: list[tuple[str, str]], *, default: str) -> forms.ChoiceField:
+def choice(choices: list[tuple[str, Any]], *, default: str) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices, required=False, initial=default)
 
 
@@ -186,7 +186,7 @@ ITEM: Schema = {
 }
 
 # An import names only the statuses a person sets; open becomes partially paid
-# or paid from `amount_paid` (see invoice_set_lines).
+# or paid from its payments (trellis.billing.ledger).
 IMPORTED_INVOICE_STATUSES = [
     (status.value, status.label)
     for status in (Invoice.Status.DRAFT, Invoice.Status.OPEN, Invoice.Status.VOID)
@@ -200,6 +200,7 @@ INVOICE: Schema = {
     "issued_on": date(required=True),
     "due_on": date(required=True),
     "tax_rate": from_model(Invoice, "tax_rate", initial=Decimal(0)),
+    # Files from before payments were records: read as one imported payment.
     "amount_paid": from_model(Invoice, "amount_paid", initial=Decimal(0)),
     "memo": TextField(required=False),
     "created_at": time(),
@@ -207,7 +208,15 @@ INVOICE: Schema = {
     "printed_at": time(),
     "emailed_at": time(),
 }
-INVOICE_NESTED = ("lines",)
+INVOICE_NESTED = ("lines", "payments")
+
+PAYMENT: Schema = {
+    "external_id": external_id(Payment),
+    "amount": from_model(Payment, "amount", required=True),
+    "received_on": date(required=True),
+    "means": choice(Payment.Means.choices, default=Payment.Means.OTHER),
+    "reference": from_model(Payment, "reference"),
+}
 
 LINE: Schema = {
     "description": from_model(InvoiceLine, "description", required=True),

@@ -18,6 +18,7 @@ from trellis.billing.services import LineData, invoice_totals
 from trellis.customers.models import Contact, Property
 from trellis.imports import schema
 from trellis.imports.checks import Checker, quote, record_label, unknown
+from trellis.imports.models import ImportedRecord
 from trellis.proposals.models import Proposal
 from trellis.proposals.services import ItemData
 
@@ -138,11 +139,17 @@ class _DocumentChecker(Checker):
             external_id__in=[r.data["external_id"] for r in records if "external_id" in r.data],
             portal_account__isnull=False,
         ).in_bulk(field_name="external_id")
+        last_emails = {
+            record.key: record.values.get("email")
+            for record in ImportedRecord.objects.filter(section="contacts", key__in=with_accounts)
+        }
         for record in records:
             contact = with_accounts.get(record.data.get("external_id", ""))
             email = record.data.get("email")
             if contact is None or email is None or email == contact.email:
                 continue
+            if last_emails.get(contact.external_id or "") == email:
+                continue  # the file did not change it: the import keeps Trellis's
             if not email:
                 self.problem(
                     record.where, "email", "this contact signs in to the portal, so it needs one."
@@ -224,11 +231,23 @@ class _DocumentChecker(Checker):
     def check_document(
         self, cleaned: dict[str, Any], numbers: dict[str, str], *, where: str, position: str
     ) -> None:
-        """What proposals and invoices have in common: a property, a unique number."""
+        """What proposals and invoices have in common: a property, a unique
+        number, and no draft that was printed or emailed (a draft is never in
+        front of the customer; printing or emailing it is what sends it)."""
         if "property" in cleaned:
             self.refer(where, "property", "property", cleaned["property"])
         if "number" in cleaned:
             self.unique(numbers, cleaned["number"], where=where, field="number", position=position)
+        if cleaned.get("status") == "draft":
+            published = [name for name in ("printed_at", "emailed_at") if cleaned.get(name)]
+            if published:
+                self.problem(
+                    where,
+                    "status",
+                    f"a draft can't have been printed or emailed, but this one has "
+                    f"{' and '.join(published)}: give its status (sent, open, …) "
+                    "or leave printed_at and emailed_at out.",
+                )
 
     def numbers_free_in_database(
         self, model: type[Model], records: list[Record], *, section: str
@@ -254,6 +273,7 @@ class _DocumentChecker(Checker):
         records: list[Record] = []
         seen: dict[str, str] = {}
         numbers: dict[str, str] = {}
+        payments: dict[str, str] = {}
         for index, raw, where in self.section(data, "invoices"):
             cleaned = self.clean(raw, schema.INVOICE, where=where, nested=schema.INVOICE_NESTED)
             position = f"invoices[{index}]"
@@ -266,13 +286,55 @@ class _DocumentChecker(Checker):
                 raw, "lines", schema.LINE, where=where, at_least_one="line"
             )
             cleaned["lines"] = [LineData(**line) for _, line in lines]  # type: ignore[typeddict-item]
+            cleaned["payments"] = self.check_payments(raw, cleaned, payments, where=where)
             if all_clean and lines:
-                self.check_amounts(cleaned, where=where)
+                self.check_amounts(cleaned, raw, where=where)
             records.append(Record(where, cleaned))
         self.numbers_free_in_database(Invoice, records, section="invoices")
         return records
 
-    def check_amounts(self, cleaned: dict[str, Any], *, where: str) -> None:
+    def check_payments(
+        self,
+        raw: dict[str, Any],
+        cleaned: dict[str, Any],
+        seen: dict[str, str],
+        *,
+        where: str,
+    ) -> list[Record]:
+        """The invoice's payments, each a record of its own. A file of the old
+        form gives `amount_paid` instead: it is read as one imported payment,
+        keyed by the invoice's external id, received when the invoice was paid
+        (`paid_at`) or else on the day it was issued."""
+        entries, _ = self.clean_list(raw, "payments", schema.PAYMENT, where=where)
+        records = []
+        for i, entry in entries:
+            label = f"{where}: {record_label('payments', i, entry)}"
+            self.unique(
+                seen,
+                entry["external_id"],
+                where=where,
+                field=f"payments[{i}].external_id",
+                position=f"{where.split(' ', 1)[0]}.payments[{i}]",
+            )
+            records.append(Record(label, {**entry, "paid_at": None}))
+        paid = cleaned.get("amount_paid") or Decimal(0)
+        if "amount_paid" in raw and "payments" in raw:
+            self.problem(where, "amount_paid", "give the payments or amount_paid, not both.")
+        elif paid > 0 and "external_id" in cleaned:
+            paid_at = cleaned.get("paid_at")
+            received_on = paid_at.date() if paid_at else cleaned.get("issued_on")
+            legacy = {
+                "external_id": f"{cleaned['external_id']}/amount_paid",
+                "amount": paid,
+                "received_on": received_on,
+                "means": "other",
+                "reference": "",
+                "paid_at": paid_at,
+            }
+            records.append(Record(f"{where}: amount_paid", legacy))
+        return records
+
+    def check_amounts(self, cleaned: dict[str, Any], raw: dict[str, Any], *, where: str) -> None:
         """The totals, computed as invoice_set_lines will, must be storable, and
         the amount paid must fit them."""
         if "tax_rate" not in cleaned:
@@ -290,16 +352,28 @@ class _DocumentChecker(Checker):
             self.problem(where, "lines", f"the lines add up to a negative total ({totals.total}).")
         elif max(abs(totals.subtotal), totals.total) >= limit:
             self.problem(where, "lines", "the lines add up to more than an invoice can hold.")
-        elif "amount_paid" in cleaned:
-            paid = cleaned["amount_paid"]
-            if cleaned.get("status") == Invoice.Status.DRAFT and paid != 0:
-                self.problem(where, "amount_paid", "must be 0 for a draft invoice.")
+        else:
+            paid = sum((p.data["amount"] for p in cleaned["payments"]), Decimal(0))
+            status = cleaned.get("status")
+            legacy = "payments" not in raw
+            if status in (Invoice.Status.DRAFT, Invoice.Status.VOID) and paid != 0:
+                if legacy:
+                    self.problem(where, "amount_paid", f"must be 0 for a {status} invoice.")
+                else:
+                    self.problem(where, "payments", f"a {status} invoice has no payments.")
             elif not 0 <= paid <= totals.total:
-                self.problem(
-                    where,
-                    "amount_paid",
-                    f"must be between 0 and the invoice total, {totals.total}.",
-                )
+                if legacy:
+                    self.problem(
+                        where,
+                        "amount_paid",
+                        f"must be between 0 and the invoice total, {totals.total}.",
+                    )
+                else:
+                    self.problem(
+                        where,
+                        "payments",
+                        f"they add up to {paid}, more than the invoice total, {totals.total}.",
+                    )
 
     def check_issues(self, data: dict[str, Any]) -> list[Record]:
         records: list[Record] = []

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,17 +16,30 @@ from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
-from django.views.decorators.http import require_POST
 
 from trellis.accounts.models import User
 from trellis.audit.admin import AuditedAdminMixin
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.responses import photo_response
 from trellis.issues.selectors import issues_with_waiting_for_staff
-from trellis.issues.services import staff_reply
+from trellis.issues.services import (
+    RequestChangeRefused,
+    request_close,
+    request_include_client,
+    request_reopen,
+    request_start,
+    staff_reply,
+)
 from trellis.office.filters import YesNoFilter
-from trellis.office.redirects import redirect_next_or
+from trellis.office.status_actions import (
+    StatusActionsAdmin,
+    StatusButton,
+    StatusForm,
+    staff_of,
+)
 from trellis.office.why_visible import who_sees
+
+Status = Issue.Status
 
 CUSTOMER_COMMENT_IS_PUBLIC = (
     "A customer wrote this comment, and what a customer writes is always Public: "
@@ -155,8 +167,11 @@ class WaitingForStaffFilter(YesNoFilter):
         return Q(waiting_for_staff=False)
 
 
+ID = "issue_id"  # the services' name for the request they change
+
+
 @admin.register(Issue)
-class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class IssueAdmin(StatusActionsAdmin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "subject",
         "property",
@@ -185,10 +200,19 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "updated_at",
         "external_id",
     ]
-    readonly_fields = ["raised_by", "created_at", "updated_at"]
+    # The status, and on a request that exists Include Client, change with the
+    # buttons above the form; a new request is open.
+    readonly_fields = ["status", "closed_at", "raised_by", "created_at", "updated_at"]
     inlines = [CommentInline, PhotoInline]
-    # The change page ends with who sees the request in the portal, and why not.
+    # The change page opens with the status buttons and ends with who sees the
+    # request in the portal, and why not.
     change_form_template = "office/issue_change_form.html"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = [*super().get_readonly_fields(request, obj)]
+        if obj is not None:
+            readonly.append("include_client")
+        return readonly
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Issue]:
         return issues_with_waiting_for_staff(super().get_queryset(request))
@@ -200,9 +224,15 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        extra_context = extra_context or {}
         issue = self.get_object(request, unquote(object_id))
         if issue is not None:
-            extra_context = {**(extra_context or {}), "who_sees_this": who_sees(issue)}
+            posted = extra_context.get("status_posted")
+            extra_context = {
+                **extra_context,
+                "status_panel": self.status_panel(request, issue, posted),
+                "who_sees_this": who_sees(issue),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list[URLPattern]:
@@ -212,35 +242,84 @@ class IssueAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.photo_view),
                 name="issues_issue_photo",
             ),
-            # POST only: it puts the request in front of the customer.
-            path(
-                "<path:object_id>/include-client/",
-                self.admin_site.admin_view(require_POST(self.include_client_view)),
-                name="issues_issue_include_client",
+            self.service_path(
+                "start", request_start, "Work has started on “{}”: it is in progress.", id_name=ID
             ),
+            self.service_path("close", request_close, "“{}” is closed.", id_name=ID),
+            self.service_path("reopen", request_reopen, "“{}” is open again.", id_name=ID),
+            # The troubleshooter's "Switch on Include Client" posts here too.
+            self.status_path("include-client/", self.include_client_view, "include_client"),
             *super().get_urls(),
         ]
 
-    def include_client_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Switch Include Client on, as ticking the box on the change page
-        would: the same permission, admin history and audit entry."""
-        issue = self.get_object(request, unquote(object_id))
-        if issue is None:
-            raise Http404
-        if not self.has_change_permission(request, issue):
-            raise PermissionDenied
-        if issue.include_client:
-            messages.info(request, f"“{issue}” already has Include Client checked.")
-        else:
-            with transaction.atomic():
-                issue.include_client = True
-                issue.save(update_fields=["include_client", "updated_at"])
-                self.log_change(request, issue, [{"changed": {"fields": ["Include Client"]}}])
-            messages.success(
-                request,
-                f"Include Client is now checked: “{issue}” is shown to the customer in the portal.",
+    def status_buttons(
+        self, request: HttpRequest, issue: Issue, posted: StatusForm | None
+    ) -> list[StatusButton]:
+        buttons = []
+        if issue.status == Status.OPEN:
+            buttons.append(
+                StatusButton(
+                    "start",
+                    "Start work",
+                    self.action_url("start", issue.pk),
+                    help="Work on it has begun: In progress.",
+                )
             )
-        return redirect_next_or(request, reverse("admin:issues_issue_change", args=[issue.pk]))
+        if issue.status in Issue.OPEN_STATUSES:
+            buttons.append(
+                StatusButton(
+                    "close",
+                    "Close",
+                    self.action_url("close", issue.pk),
+                    help="It is dealt with. The customer can still comment.",
+                )
+            )
+        if issue.status == Status.CLOSED:
+            buttons.append(
+                StatusButton(
+                    "reopen",
+                    "Reopen",
+                    self.action_url("reopen", issue.pk),
+                    help="Open again, say because the problem is back.",
+                )
+            )
+        switch = "off" if issue.include_client else "on"
+        buttons.append(
+            StatusButton(
+                "include_client",
+                f"Switch Include Client {switch}",
+                self.action_url("include_client", issue.pk),
+                help=(
+                    "The customer stops seeing the request in the portal."
+                    if issue.include_client
+                    else "The customer sees the request and its Public comments in the portal."
+                ),
+                hidden={"include": switch},
+            )
+        )
+        return buttons
+
+    def status_note(self, issue: Issue) -> str:
+        shown = "checked" if issue.include_client else "not checked"
+        return f"Include Client is {shown}."
+
+    def include_client_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Switch Include Client on, or off with `include=off` (the troubleshooter's
+        button sends nothing: it only ever switches it on)."""
+        issue = self.object_to_change(request, object_id)
+        include = request.POST.get("include", "on") != "off"
+        try:
+            request_include_client(issue_id=issue.pk, actor=staff_of(request), include=include)
+        except RequestChangeRefused as refusal:
+            # Refused only when it already is as asked: nothing to put right.
+            messages.info(request, refusal.message)
+        else:
+            if include:
+                said = "Include Client is now checked: “{}” is shown to the customer in the portal."
+            else:
+                said = "Include Client is now unchecked: “{}” is no longer shown in the portal."
+            messages.success(request, said.format(issue))
+        return self.change_page(request, issue)
 
     def photo_view(self, request: HttpRequest, object_id: str, photo_id: int) -> HttpResponseBase:
         issue = self.get_object(request, unquote(object_id))

@@ -67,6 +67,12 @@ class Issue(models.Model):
                 condition=Q(created_by_user__isnull=True) | Q(created_by_contact__isnull=True),
                 name="issue_raised_by_one_person",
             ),
+            # A closed request says when it was closed; any other has no such time.
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False)
+                | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                name="issue_closed_when_closed_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageOps
@@ -26,6 +27,7 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact, Property
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.mail.services import email_staff_notify
+from trellis.refusals import Refused
 from trellis.visibility import SectionOn, visible_issues, visible_properties
 
 logger = logging.getLogger(__name__)
@@ -299,3 +301,89 @@ def staff_reply(*, issue: Issue, author: User, body: str, public: bool) -> Comme
             data={"issue": issue.pk, "public": public},
         )
     return comment
+
+
+# --- status and Include Client, by staff (and the import) ---------------------
+
+
+class RequestChangeRefused(Refused):
+    """The request may not change this way; `message` says why, for staff."""
+
+
+def _locked_issue(issue_id: int) -> Issue:
+    return Issue.objects.select_for_update().get(pk=issue_id)
+
+
+def _status_change(
+    *, issue_id: int, actor: User | None, allowed: tuple[str, ...], to: str, action: str
+) -> Issue:
+    with transaction.atomic():
+        issue = _locked_issue(issue_id)
+        if issue.status not in allowed:
+            raise RequestChangeRefused(
+                f"“{issue}” is {issue.get_status_display().lower()}, so it can't be {action}."
+            )
+        previous = issue.status
+        issue.status = to
+        # "Closed" always has its time: set here, and only here.
+        issue.closed_at = timezone.now() if to == Issue.Status.CLOSED else None
+        issue.save(update_fields=["status", "closed_at", "updated_at"])
+        audit_record(
+            action=f"issue.{action.replace(' ', '_')}",
+            actor=actor,
+            target=issue,
+            data={"was": previous},
+        )
+    return issue
+
+
+def request_start(*, issue_id: int, actor: User | None) -> Issue:
+    """Work on an open request has begun (In progress)."""
+    return _status_change(
+        issue_id=issue_id,
+        actor=actor,
+        allowed=(Issue.Status.OPEN,),
+        to=Issue.Status.IN_PROGRESS,
+        action="started",
+    )
+
+
+def request_close(*, issue_id: int, actor: User | None) -> Issue:
+    """The request is dealt with: Closed, with the time it was closed."""
+    return _status_change(
+        issue_id=issue_id,
+        actor=actor,
+        allowed=Issue.OPEN_STATUSES,
+        to=Issue.Status.CLOSED,
+        action="closed",
+    )
+
+
+def request_reopen(*, issue_id: int, actor: User | None) -> Issue:
+    """A closed request is open again (say the customer wrote that the problem is back)."""
+    return _status_change(
+        issue_id=issue_id,
+        actor=actor,
+        allowed=(Issue.Status.CLOSED,),
+        to=Issue.Status.OPEN,
+        action="reopened",
+    )
+
+
+def request_include_client(*, issue_id: int, actor: User | None, include: bool) -> Issue:
+    """Switch Include Client on (the customer sees the request and its Public
+    comments in the portal) or off (the portal stops showing it)."""
+    with transaction.atomic():
+        issue = _locked_issue(issue_id)
+        if issue.include_client == include:
+            state = "already has" if include else "already does not have"
+            raise RequestChangeRefused(f"“{issue}” {state} Include Client checked.")
+        issue.include_client = include
+        issue.save(update_fields=["include_client", "updated_at"])
+        audit_record(
+            action="issue.include_client_on" if include else "issue.include_client_off",
+            actor=actor,
+            target=issue,
+            data={},
+        )
+    return issue

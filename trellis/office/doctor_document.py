@@ -41,6 +41,7 @@ from trellis.visibility import (
     PublicComment,
     Published,
     SectionOn,
+    StatusShown,
     Verdict,
 )
 
@@ -191,7 +192,12 @@ class DocumentCheck:
 
 
 def _publish_reason(
-    failure: Failure, document: Proposal | Invoice, request: HttpRequest, admin_site: AdminSite
+    failure: Failure,
+    document: Proposal | Invoice,
+    request: HttpRequest,
+    admin_site: AdminSite,
+    *,
+    status_fails: bool,
 ) -> Reason:
     model_admin = admin_site.get_model_admin(type(document))
     if not isinstance(model_admin, PublishedDocumentAdmin):
@@ -202,6 +208,19 @@ def _publish_reason(
         return Reason(failure, notes=[f"Staff who may change {kinds} can print or email it."])
     if panel.refusal:
         return Reason(failure, notes=[f"Cannot be printed or emailed: {panel.refusal}"])
+    if status_fails:
+        # Printing or emailing does not change what keeps it from the portal, or
+        # (a draft proposal) sends it to the customer as a side effect: neither
+        # is a button for a troubleshooting page.
+        if isinstance(document, Proposal) and document.status == Proposal.Status.DRAFT:
+            note = (
+                "Not offered here: printing or emailing a draft proposal also sends it to "
+                "the customer (its status becomes Sent). Do it from the proposal's page "
+                "once it is ready."
+            )
+        else:
+            note = "Not offered here: printing or emailing would not show it in this status."
+        return Reason(failure, notes=[note])
     fixes = [Fix("Print", panel.print_url, "post")]
     notes = ["Print downloads the PDF; reload this page afterwards to check again."]
     if panel.recipient is not None:
@@ -223,8 +242,32 @@ def _include_client_reason(
     return Reason(failure, [Fix("Switch on Include Client", url, "post")])
 
 
+def _status_reason(failure: Failure, document: Document) -> Reason:
+    """The document's status keeps it from the portal: its words, and the way to
+    the document's page, where staff issue a draft invoice, send a draft
+    proposal or reopen a withdrawn one once it is ready (not from here: that
+    puts it in front of the customer). A void invoice stays void."""
+    if isinstance(document, Invoice) and document.status == Invoice.Status.VOID:
+        return Reason(failure)
+    actions: dict[tuple[type, str], str] = {
+        (Invoice, Invoice.Status.DRAFT): "issue it",
+        (Proposal, Proposal.Status.DRAFT): "send it",
+        (Proposal, Proposal.Status.WITHDRAWN): "reopen it",
+    }
+    action = actions.get((type(document), document.status), "change its status")
+    url = reverse(
+        f"admin:{document._meta.app_label}_{document._meta.model_name}_change", args=[document.pk]
+    )
+    return Reason(failure, [Fix(f"Open {document} to {action}", url)])
+
+
 def _reason(
-    failure: Failure, document: Document, request: HttpRequest, admin_site: AdminSite
+    failure: Failure,
+    document: Document,
+    request: HttpRequest,
+    admin_site: AdminSite,
+    *,
+    status_fails: bool,
 ) -> Reason:
     if failure.rule == PropertyRole.code:
         prop = document.property
@@ -234,7 +277,9 @@ def _reason(
         url = reverse("admin:company_company_changelist")
         return Reason(failure, [Fix("Open the company settings (Customer portal)", url)])
     if failure.rule == Published.code and not isinstance(document, Issue):
-        return _publish_reason(failure, document, request, admin_site)
+        return _publish_reason(failure, document, request, admin_site, status_fails=status_fails)
+    if failure.rule == StatusShown.code:
+        return _status_reason(failure, document)
     if failure.rule == IncludeClient.code and isinstance(document, Issue):
         return _include_client_reason(failure, document, request, admin_site)
     return Reason(failure)
@@ -269,11 +314,15 @@ def document_check(
     verdict = explain_document(contact=contact, document=document, company=company)
     hidden, more = _hidden_comments(document) if isinstance(document, Issue) else ([], False)
     opts = document._meta
+    status_fails = StatusShown.code in verdict.rules
     return DocumentCheck(
         contact=contact,
         document=document,
         verdict=verdict,
-        reasons=[_reason(f, document, request, admin_site) for f in verdict.failures],
+        reasons=[
+            _reason(f, document, request, admin_site, status_fails=status_fails)
+            for f in verdict.failures
+        ],
         # A missing portal account raises a subclass of AttributeError.
         has_account=hasattr(contact, "portal_account"),
         hidden_comments=hidden,

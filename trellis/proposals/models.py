@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
 from trellis.documents.models import LineItem, PublishedDocument, money
@@ -20,7 +21,31 @@ class Proposal(PublishedDocument):
     valid_until = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True, help_text="Shown to the customer on the proposal.")
 
+    class DecidedVia(models.TextChoices):
+        # Read after "Approved" or "Declined": "Approved by phone".
+        PORTAL = "portal", "in the portal"
+        PAPER = "paper", "on paper"
+        PHONE = "phone", "by phone"
+        EMAIL = "email", "by email"
+        IMPORT = "import", "in the company's other system (imported)"
+
+    # Staff record a decision the customer made elsewhere, saying how.
+    STAFF_CHANNELS = (DecidedVia.PAPER, DecidedVia.PHONE, DecidedVia.EMAIL)
+    DECIDED = (Status.APPROVED, Status.DECLINED)
+    # What a decision fixes: the customer agreed to (or turned down) exactly
+    # this, so neither staff nor an import changes it afterwards.
+    DECIDED_FIELDS = ("status", "items", "title", "notes", "valid_until")
+
     # The customer's decision, recorded once (trellis.proposals.services).
+    decided_via = models.CharField("decided", max_length=8, choices=DecidedVia.choices, blank=True)
+    decision_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who recorded a decision made outside the portal.",
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         "customers.Contact",
@@ -50,6 +75,10 @@ class Proposal(PublishedDocument):
 
     def __str__(self) -> str:
         return f"Proposal {self.number}"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in self.DECIDED
 
     @property
     def total(self) -> Decimal:

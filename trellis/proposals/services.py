@@ -245,12 +245,14 @@ def _locked_decidable(*, proposal_id: int, contact: Contact, company: Company) -
 
 def _decided(proposal: Proposal, *, status: str, contact: Contact, ip: str | None) -> None:
     proposal.status = status
+    proposal.decided_via = Proposal.DecidedVia.PORTAL
     proposal.decided_at = timezone.now()
     proposal.decided_by = contact
     proposal.decided_from_ip = ip
     proposal.save(
         update_fields=[
             "status",
+            "decided_via",
             "decided_at",
             "decided_by",
             "decided_from_ip",

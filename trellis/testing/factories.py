@@ -6,11 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from trellis.accounts.models import User
-from trellis.billing.models import Invoice
-from trellis.billing.services import invoice_set_lines
+from trellis.billing.ledger import invoice_settle
+from trellis.billing.models import Invoice, Payment
+from trellis.billing.recorded_payments import payment_import, payment_record_offline
+from trellis.billing.services import invoice_locked, invoice_set_lines
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.issues.models import Comment, Issue
 from trellis.proposals.models import Proposal
@@ -126,6 +129,52 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
             )
 
 
+class OfflinePaymentFactory(factory.django.DjangoModelFactory):
+    """A cheque of 100.00 received today, recorded by staff on an invoice (an
+    open one of 100.00 unless `invoice` is given) through payment_record_offline,
+    so the invoice's money follows, its audit entry is written and the Billing
+    contact, if any, is sent a receipt (unless `send_receipt=False`)."""
+
+    class Meta:
+        model = Payment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    amount = Decimal("100.00")
+    means = Payment.Means.CHEQUE
+    received_on = factory.LazyFunction(timezone.localdate)
+    reference = factory.Sequence(lambda n: f"{1000 + n}")
+    recorded_by = factory.SubFactory(StaffFactory)
+    send_receipt = True
+
+    @classmethod
+    def _create(cls, model_class, *, invoice, **kwargs):
+        return payment_record_offline(invoice_id=invoice.pk, **kwargs)
+
+
+class ImportedPaymentFactory(factory.django.DjangoModelFactory):
+    """A payment of 100.00 from the company's other system, on an invoice (an
+    open one of 100.00 unless `invoice` is given), written by payment_import and
+    settled as the import does."""
+
+    class Meta:
+        model = Payment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    external_id = factory.Sequence(lambda n: f"PAY-{n:05d}")
+    amount = Decimal("100.00")
+    received_on = factory.LazyFunction(timezone.localdate)
+    means = Payment.Means.BANK_TRANSFER
+    reference = factory.Sequence(lambda n: f"BT-{n:05d}")
+
+    @classmethod
+    def _create(cls, model_class, *, invoice, **kwargs):
+        with transaction.atomic():
+            locked = invoice_locked(invoice_id=invoice.pk)
+            payment = payment_import(invoice=locked, **kwargs)
+            invoice_settle(invoice=locked)
+        return payment
+
+
 class IssueFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Issue
@@ -133,6 +182,11 @@ class IssueFactory(factory.django.DjangoModelFactory):
     property = factory.SubFactory(PropertyFactory)
     subject = "Broken sprinkler head"
     include_client = True
+    status = Issue.Status.OPEN
+    # A closed request says when it was closed (the issue_closed_when_closed_at constraint).
+    closed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == Issue.Status.CLOSED else None
+    )
 
 
 class CommentFactory(factory.django.DjangoModelFactory):

@@ -4,15 +4,49 @@ Each example is one world in its own transaction (hypothesis' Django TestCase).
 """
 
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis.extra.django import TestCase
 
 from trellis import visibility
 from trellis.accounts.models import User
 from trellis.issues.models import Comment
-from trellis.tests.worlds import CONTACTS, build, worlds
+from trellis.proposals.models import Proposal
+from trellis.tests.worlds import (
+    CONTACTS,
+    INVOICES_SHOWN,
+    PROPOSALS_SHOWN,
+    DocumentSpec,
+    WorldSpec,
+    build,
+    portal_lists,
+    worlds,
+)
 
 EXAMPLES = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# One property whose Primary contact is contact 0, with every document
+# published: only the sent proposal and the paid invoice are shown. The draft
+# printed proposal is the bug this rule fixed (its detail, PDF, approve and
+# decline answered as if it were shown), so it is tried on every run.
+PUBLISHED_IN_EVERY_STATUS = WorldSpec(
+    properties=1,
+    primary=[0],
+    billing=[None],
+    others=[set()],
+    proposals=[
+        DocumentSpec(0, printed=True, emailed=False, status="draft"),
+        DocumentSpec(0, printed=False, emailed=True, status="withdrawn"),
+        DocumentSpec(0, printed=True, emailed=False, status="sent"),
+    ],
+    invoices=[
+        DocumentSpec(0, printed=False, emailed=True, status="void"),
+        DocumentSpec(0, printed=True, emailed=False, status="draft"),
+        DocumentSpec(0, printed=True, emailed=True, status="paid"),
+    ],
+    issues=[],
+    sections=(True, True, True),
+)
 
 
 def pks(queryset):
@@ -55,6 +89,7 @@ class VisibilityAgainstTheOracle(TestCase):
                     spec.proposals,
                     world.allowed_proposals(n),
                     "proposals",
+                    PROPOSALS_SHOWN,
                 ),
                 (
                     visibility.explain_invoice,
@@ -63,9 +98,10 @@ class VisibilityAgainstTheOracle(TestCase):
                     spec.invoices,
                     world.allowed_invoices(n),
                     "invoices",
+                    INVOICES_SHOWN,
                 ),
             ]
-            for explain, name, documents, specs, allowed, section in cases:
+            for explain, name, documents, specs, allowed, section, shown in cases:
                 for document, doc_spec in zip(documents, specs, strict=True):
                     verdict = explain(contact=contact, company=company, **{name: document})
                     assert verdict.visible == (document.pk in allowed)
@@ -74,8 +110,10 @@ class VisibilityAgainstTheOracle(TestCase):
                         expected.add("section_on")
                     if not world.sees_property(n, doc_spec.property):
                         expected.add("property_role")
-                    if not (doc_spec.printed or doc_spec.emailed):
+                    if not doc_spec.published:
                         expected.add("published")
+                    if doc_spec.status not in shown:
+                        expected.add("status_shown")
                     assert set(verdict.rules) == expected
                     assert all(f.message for f in verdict.failures)
             allowed_issues = world.allowed_issues(n)
@@ -100,15 +138,19 @@ class VisibilityAgainstTheOracle(TestCase):
 
 class PortalUrlsAgainstTheOracle(TestCase):
     """Everything a contact may not see answers 404 at every one of its URLs:
-    detail, PDF and actions alike; and what it may see opens."""
+    detail, PDF, pay and actions alike; what it may see opens, and is on one of
+    the portal's lists (a detail page no list leads to is a bug)."""
 
     @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(worlds())
+    @example(PUBLISHED_IN_EVERY_STATUS)
     def test_what_the_rules_forbid_answers_404_everywhere_and_the_rest_opens(self, spec):
         world = build(spec)
         contact = world.contacts[0]
         account = User.objects.create(contact=contact)
         self.client.force_login(account)
+        decisions = list(Proposal.objects.values_list("pk", "status", "decided_at", "decided_by"))
+        listed = portal_lists(self.client)
         groups = [
             (
                 world.proposals,
@@ -117,24 +159,34 @@ class PortalUrlsAgainstTheOracle(TestCase):
                 ["proposal-pdf"],
                 ["proposal-approve", "proposal-decline"],
             ),
-            (world.invoices, world.allowed_invoices(0), "invoice", ["invoice-pdf"], []),
+            (
+                world.invoices,
+                world.allowed_invoices(0),
+                "invoice",
+                ["invoice-pdf", "invoice-pay"],
+                [],
+            ),
             (world.issues, world.allowed_issues(0), "request", [], ["request-comment"]),
         ]
-        for objects, allowed, detail, downloads, actions in groups:
+        for objects, allowed, detail, gets, posts in groups:
             for obj in objects:
                 detail_url = reverse(f"portal:{detail}", args=[obj.pk])
+                context = (detail, obj.pk, getattr(obj, "status", None))
+                on_a_list = (type(obj), obj.pk) in listed
                 if obj.pk in allowed:
-                    assert self.client.get(detail_url).status_code == 200
+                    assert self.client.get(detail_url).status_code == 200, context
+                    assert on_a_list, context
                     continue
-                assert self.client.get(detail_url).status_code == 404
-                for name in downloads:
-                    assert (
-                        self.client.get(reverse(f"portal:{name}", args=[obj.pk])).status_code == 404
-                    )
-                for name in actions:
+                assert not on_a_list, context
+                assert self.client.get(detail_url).status_code == 404, context
+                for name in gets:
+                    response = self.client.get(reverse(f"portal:{name}", args=[obj.pk]))
+                    assert response.status_code == 404, (name, *context)
+                for name in posts:
                     response = self.client.post(reverse(f"portal:{name}", args=[obj.pk]), {})
-                    assert response.status_code == 404
-        for proposal in world.proposals:
-            proposal.refresh_from_db()
-            assert proposal.decided_at is None
+                    assert response.status_code == 404, (name, *context)
+        assert (
+            list(Proposal.objects.values_list("pk", "status", "decided_at", "decided_by"))
+            == decisions
+        )
         assert not Comment.objects.filter(author_contact=contact).exists()

@@ -173,7 +173,7 @@ def test_another_role_does_not_make_a_contact_the_recipient(invoice, oak_street,
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        (Invoice.Status.DRAFT, r"Invoice INV-1001 is a draft: issue the invoice first \(set"),
+        (Invoice.Status.DRAFT, r"Invoice INV-1001 is a draft: issue the invoice first \(the Issue"),
         (Invoice.Status.VOID, "Invoice INV-1001 is void: it is not sent to the customer."),
     ],
 )

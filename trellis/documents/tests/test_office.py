@@ -104,7 +104,8 @@ def test_printing_a_draft_invoice_is_refused_with_a_message(office, invoice):
 
     assert response.status_code == 302
     assert messages_of(response) == [
-        "Invoice INV-1001 is a draft: issue the invoice first (set its status to Open)."
+        "Invoice INV-1001 is a draft: issue the invoice first "
+        "(the Issue invoice button on its page)."
     ]
 
 
@@ -178,7 +179,8 @@ def test_the_email_action_emails_several_and_reports_each_refusal(office, invoic
 
     assert response.status_code == 302
     assert messages_of(response) == [
-        "Invoice INV-1003 is a draft: issue the invoice first (set its status to Open). "
+        "Invoice INV-1003 is a draft: issue the invoice first "
+        "(the Issue invoice button on its page). "
         f'<a href="{url(draft, "change")}">Open Invoice INV-1003</a>',
         "Emailed 2 invoices to the customer.",
     ]

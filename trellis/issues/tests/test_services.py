@@ -10,6 +10,7 @@ from trellis.customers.models import PropertyContact
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.services import (
     RequestNotVisible,
+    request_close,
     request_comment,
     request_open,
     request_photos_check,
@@ -128,12 +129,13 @@ def test_a_customers_comment_is_public_and_notifies_staff(alice, home, notified)
 
 
 def test_a_closed_request_takes_a_comment_and_stays_closed(alice, home):
-    issue = IssueFactory(property=home, status=Issue.Status.CLOSED)
+    issue = request_close(issue_id=IssueFactory(property=home).pk, actor=None)
+    closed_at = issue.closed_at
 
     request_comment(contact=alice.contact, issue=issue, body="It broke again.", photos=[])
 
     issue.refresh_from_db()
-    assert issue.status == Issue.Status.CLOSED
+    assert (issue.status, issue.closed_at) == (Issue.Status.CLOSED, closed_at)
     assert issue.comments.count() == 1
 
 

@@ -8,7 +8,14 @@ from trellis.audit.models import AuditEntry
 from trellis.audit.services import audit_record
 from trellis.customers.models import Contact
 from trellis.office.tests.forms import form_data
-from trellis.testing.factories import ContactFactory, PropertyFactory, StaffFactory
+from trellis.testing.factories import (
+    ContactFactory,
+    InvoiceFactory,
+    IssueFactory,
+    PropertyFactory,
+    ProposalFactory,
+    StaffFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +61,25 @@ def test_changes_to_a_propertys_roles_are_in_its_entry(office, charlie):
     assert entry.data["changes"] == [
         {"added": {"name": "property contact", "object": "Charlie Chen — Primary of Oak Lodge"}}
     ]
+
+
+@pytest.mark.parametrize(
+    ("make", "button", "action"),
+    [
+        (lambda: InvoiceFactory(status="draft"), "billing_invoice_issue", "invoice.issued"),
+        (lambda: ProposalFactory(status="draft"), "proposals_proposal_send", "proposal.sent"),
+        (IssueFactory, "issues_issue_close", "issue.closed"),
+    ],
+)
+def test_a_status_button_writes_its_services_entry_and_no_form_change(
+    office, staff, make, button, action
+):
+    target = make()
+
+    office.post(reverse(f"admin:{button}", args=[target.pk]))
+
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.target_id) == (action, staff, str(target.pk))
 
 
 def test_deleting_in_the_office_writes_a_deleted_entry(office, staff, charlie):

@@ -440,10 +440,10 @@ def test_a_draft_invoice_says_why_it_cannot_be_printed_or_emailed(office, charli
     response = troubleshoot(office, charlie, invoice)
 
     check = response.context["document_check"]
-    assert fixes(check) == {}
+    assert list(fixes(check)) == ["Open Invoice INV-1001 to issue it"]
     assert check.reasons[0].notes == [
         "Cannot be printed or emailed: Invoice INV-1001 is a draft: issue the invoice first "
-        "(set its status to Open)."
+        "(the Issue invoice button on its page)."
     ]
     assert "Cannot be printed or emailed" in response.text
 
@@ -519,7 +519,7 @@ def test_switching_on_include_client_shows_the_request_and_is_audited(
     ]
     issue.refresh_from_db()
     assert issue.include_client
-    entry = AuditEntry.objects.get(action="issue.changed")
+    entry = AuditEntry.objects.get(action="issue.include_client_on")
     assert (entry.actor, entry.target_id) == (staff, str(issue.pk))
     assert document_check(office, charlie, issue).passed
 
@@ -548,7 +548,7 @@ def test_switching_on_include_client_refuses_staff_who_may_not_change_requests(
     assert response.status_code == 403
     issue.refresh_from_db()
     assert not issue.include_client
-    assert not AuditEntry.objects.filter(action="issue.changed").exists()
+    assert not AuditEntry.objects.filter(action="issue.include_client_on").exists()
 
 
 def test_switching_on_include_client_ignores_a_next_that_leaves_the_site(office, oak_lodge):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from trellis.audit.models import AuditEntry
 from trellis.billing.models import Invoice
 from trellis.office.tests.forms import form_data
-from trellis.testing.factories import InvoiceFactory, PropertyFactory
+from trellis.testing.factories import InvoiceFactory, OfflinePaymentFactory, PropertyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,15 +21,19 @@ def change_url(invoice):
 
 
 def lines_formset(response):
-    [inline] = response.context["inline_admin_formsets"]
-    return inline.formset
+    [lines] = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "lines"
+    ]
+    return lines
 
 
-def test_saving_an_invoice_with_lines_in_the_office_sets_its_totals(office):
+def test_saving_an_invoice_with_lines_in_the_office_sets_its_totals_as_a_draft(office):
     data = form_data(office.get(ADD)) | {
         "number": "INV-1001",
         "property": PropertyFactory().pk,
-        "status": Invoice.Status.OPEN,
+        "status": Invoice.Status.OPEN,  # read only: a new invoice is a draft
         "issued_on": "2026-03-01",
         "due_on": "2026-03-31",
         "tax_rate": "8.25",
@@ -47,6 +51,7 @@ def test_saving_an_invoice_with_lines_in_the_office_sets_its_totals(office):
 
     assert response.status_code == 302, response.context["errors"]
     invoice = Invoice.objects.get(number="INV-1001")
+    assert invoice.status == Invoice.Status.DRAFT
     assert (invoice.subtotal, invoice.tax, invoice.total) == (
         Decimal("219.99"),
         Decimal("8.25"),
@@ -128,9 +133,7 @@ def test_a_discount_on_taxable_lines_larger_than_them_is_refused_with_a_message(
 
 def test_lines_that_come_to_less_than_what_was_paid_are_refused_with_a_message(office):
     invoice = InvoiceFactory()
-    Invoice.objects.filter(pk=invoice.pk).update(
-        amount_paid=Decimal("40.00"), status=Invoice.Status.PARTIALLY_PAID
-    )
+    OfflinePaymentFactory(invoice=invoice, amount=Decimal("40.00"))
     data = form_data(office.get(change_url(invoice))) | {"lines-0-unit_price": "30.00"}
 
     response = office.post(change_url(invoice), data)
@@ -140,17 +143,20 @@ def test_lines_that_come_to_less_than_what_was_paid_are_refused_with_a_message(o
     ]
 
 
-def test_staff_cannot_mark_an_unpaid_invoice_paid(office):
-    invoice = InvoiceFactory()
-    data = form_data(office.get(change_url(invoice))) | {"status": Invoice.Status.PAID}
+@pytest.mark.parametrize(
+    ("status", "posted"),
+    [(Invoice.Status.OPEN, Invoice.Status.PAID), (Invoice.Status.DRAFT, Invoice.Status.OPEN)],
+)
+def test_a_status_posted_with_the_invoice_form_changes_nothing(office, status, posted):
+    invoice = InvoiceFactory(status=status)
+    page = office.get(change_url(invoice))
+    assert "status" not in page.context["adminform"].form.fields
 
-    response = office.post(change_url(invoice), data)
+    response = office.post(change_url(invoice), form_data(page) | {"status": posted})
 
-    assert response.context["adminform"].form.errors["status"] == [
-        "Partially paid and Paid follow from payments: choose Open."
-    ]
+    assert response.status_code == 302
     invoice.refresh_from_db()
-    assert invoice.status == Invoice.Status.OPEN
+    assert invoice.status == status
 
 
 def test_the_amount_paid_is_not_changed_in_the_office(office):
@@ -165,9 +171,7 @@ def test_the_amount_paid_is_not_changed_in_the_office(office):
 
 def test_the_invoice_list_shows_the_balance_and_whether_it_is_published(office):
     invoice = InvoiceFactory(printed_at=timezone.now())
-    Invoice.objects.filter(pk=invoice.pk).update(
-        amount_paid=Decimal("40.00"), status=Invoice.Status.PARTIALLY_PAID
-    )
+    OfflinePaymentFactory(invoice=invoice, amount=Decimal("40.00"))
 
     response = office.get(INVOICES)
 
@@ -203,3 +207,14 @@ def test_invoices_are_filtered_by_due_date(office):
     )
 
     assert [i.number for i in response.context["cl"].result_list] == ["soon"]
+
+
+def test_the_invoice_list_offers_no_action_that_changes_a_status(office):
+    response = office.get(INVOICES)
+
+    assert set(response.context["action_form"].fields["action"].choices) == {
+        ("", "---------"),
+        ("delete_selected", "Delete selected invoices"),
+        ("email_to_customer", "Email to customer"),
+    }
+    assert not response.context["cl"].list_editable

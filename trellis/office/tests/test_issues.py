@@ -25,7 +25,51 @@ def test_an_issue_added_in_the_office_is_raised_by_the_staff_member(office, staf
 
     issue = Issue.objects.get(subject="Dead hedge")
     assert issue.created_by_user == staff
+    assert (issue.status, issue.closed_at) == (Issue.Status.OPEN, None)
     assert not issue.include_client
+
+
+def test_an_issue_is_added_open_with_include_client_as_ticked(office):
+    url = reverse("admin:issues_issue_add")
+    page = office.get(url)
+    assert "status" not in page.context["adminform"].form.fields
+    data = form_data(page) | {
+        "property": PropertyFactory().pk,
+        "subject": "Dead hedge",
+        "include_client": "on",
+        "status": Issue.Status.CLOSED,  # read only: a new issue is open
+        "closed_at_0": "2026-03-01",
+        "closed_at_1": "10:00",
+    }
+
+    office.post(url, data)
+
+    issue = Issue.objects.get(subject="Dead hedge")
+    assert (issue.status, issue.closed_at, issue.include_client) == (Issue.Status.OPEN, None, True)
+
+
+def test_the_status_closed_at_and_include_client_are_not_changed_by_the_issue_form(office):
+    issue = IssueFactory(include_client=True)
+    page = office.get(change_url(issue))
+    fields = page.context["adminform"].form.fields
+    assert not {"status", "closed_at", "include_client"} & set(fields)
+    # No include_client in the data: as an unticked box would post, were it a field.
+    data = form_data(page) | {"status": Issue.Status.CLOSED, "closed_at_0": "2026-03-01"}
+
+    assert office.post(change_url(issue), data).status_code == 302
+
+    issue.refresh_from_db()
+    assert (issue.status, issue.closed_at, issue.include_client) == (Issue.Status.OPEN, None, True)
+
+
+def test_the_issue_list_offers_no_action_that_changes_a_status(office):
+    response = office.get(ISSUES)
+
+    assert set(response.context["action_form"].fields["action"].choices) == {
+        ("", "---------"),
+        ("delete_selected", "Delete selected issues"),
+    }
+    assert not response.context["cl"].list_editable
 
 
 def test_a_comment_added_on_the_issue_page_is_written_by_the_staff_member(office, staff):

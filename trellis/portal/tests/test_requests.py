@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
@@ -265,7 +266,13 @@ def test_the_list_runs_as_many_queries_for_500_requests_as_for_5(alice_client, a
 
     def add(count):
         made = Issue.objects.bulk_create(
-            Issue(property=home, subject="R", include_client=True, status=status)
+            Issue(
+                property=home,
+                subject="R",
+                include_client=True,
+                status=status,
+                closed_at=timezone.now() if status == "closed" else None,
+            )
             for _ in range(count)
         )
         Comment.objects.bulk_create(Comment(issue=i, body="c", is_public=True) for i in made)

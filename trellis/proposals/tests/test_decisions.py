@@ -271,11 +271,16 @@ def test_a_proposal_is_approved_once(alice):
 
 @pytest.mark.parametrize("status", [Proposal.Status.DRAFT, Proposal.Status.WITHDRAWN])
 def test_drafts_and_withdrawn_proposals_cannot_be_decided(alice, status):
+    # The portal does not show them at all, emailed or not (trellis.visibility):
+    # they are not found, which the portal answers with a 404.
     proposal = proposal_of(alice.contact, status=status)
-    with pytest.raises(ProposalNotDecidable):
+    with pytest.raises(Proposal.DoesNotExist):
         approve(proposal, alice.contact)
-    with pytest.raises(ProposalNotDecidable):
+    with pytest.raises(Proposal.DoesNotExist):
         decline(proposal, alice.contact)
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decided_at) == (status, None)
+    assert not AuditEntry.objects.exists()
 
 
 def test_someone_elses_proposal_cannot_be_decided(alice, charlie):

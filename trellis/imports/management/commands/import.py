@@ -36,8 +36,19 @@ class Command(BaseCommand):
                 f"{count} problem{'s' if count != 1 else ''} (listed above)."
             ) from None
 
+        for field in result.kept:
+            self.stdout.write(field.line)
         self.stdout.write(self.style.SUCCESS(f"Imported {file}:"))
         for kind, counts in result.counts.items():
             self.stdout.write(
                 f"  {kind:<11} {counts['created']:>5} created {counts['updated']:>5} updated"
             )
+        kept = len(result.kept)
+        if kept:
+            self.stdout.write(
+                f"Kept {kept} field{'s' if kept != 1 else ''} as Trellis has "
+                f"{'them' if kept != 1 else 'it'}: changed in Trellis since the last import "
+                "or refused by Trellis's rules (listed above, one line each)."
+            )
+        else:
+            self.stdout.write("No field was kept: Trellis and the file agree.")
