@@ -21,6 +21,7 @@ from trellis.billing.recorded_payments import payment_record_offline, payment_re
 from trellis.billing.services import (
     invoice_issue,
     invoice_set_lines,
+    invoice_total_problem,
     invoice_totals,
     invoice_void,
 )
@@ -50,11 +51,9 @@ class InvoiceLineFormSet(LinesFormSet):
             raise ValidationError("The invoice can't come to less than zero.")
         if totals.tax < 0:
             raise ValidationError("The taxable lines can't add up to less than zero.")
-        if totals.total < invoice.amount_paid:
-            raise ValidationError(
-                f"These lines come to {totals.total}, less than the {invoice.amount_paid} "
-                "already paid."
-            )
+        problem = invoice_total_problem(invoice=invoice, total=totals.total)
+        if problem:
+            raise ValidationError(problem)
 
     def save_lines(self, rows: list[dict[str, Any]]) -> None:
         invoice_set_lines(invoice=self.instance, lines=rows)  # type: ignore[arg-type]

@@ -70,18 +70,9 @@ def invoice_set_lines(*, invoice: Invoice, lines: Iterable[LineData]) -> Invoice
             # settling meanwhile would otherwise be overwritten by a stale sum.
             invoice_locked(invoice_id=invoice.pk)
         invoice_derive_paid(invoice=invoice)
-        if invoice.total < invoice.amount_paid:
-            raise InvoiceChangeRefused(
-                f"These lines come to {invoice.total}, less than the {invoice.amount_paid} "
-                f"already paid on {invoice}."
-            )
-        pending = _pending(invoice)
-        if invoice.total < invoice.amount_paid + pending:
-            # The processor may already have taken it: its settling must fit the total.
-            raise InvoiceChangeRefused(
-                f"These lines come to {invoice.total}, less than the "
-                f"{invoice.amount_paid + pending} paid or being processed on {invoice}."
-            )
+        problem = invoice_total_problem(invoice=invoice, total=invoice.total)
+        if problem:
+            raise InvoiceChangeRefused(problem)
         new = invoice.pk is None
         invoice.save()
         if not new:
@@ -90,6 +81,24 @@ def invoice_set_lines(*, invoice: Invoice, lines: Iterable[LineData]) -> Invoice
             row.invoice = invoice
         InvoiceLine.objects.bulk_create(rows)
     return invoice
+
+
+def invoice_total_problem(*, invoice: Invoice, total: Decimal) -> str:
+    """Why the invoice can't come to `total`, or "": it may not come to less
+    than what is paid on it, nor than what is being paid (a pending payment the
+    processor may already have taken: its settling must fit the total)."""
+    if total < invoice.amount_paid:
+        return (
+            f"These lines come to {total}, less than the {invoice.amount_paid} "
+            f"already paid on {invoice}."
+        )
+    pending = _pending(invoice)
+    if total < invoice.amount_paid + pending:
+        return (
+            f"These lines come to {total}, less than the "
+            f"{invoice.amount_paid + pending} paid or being processed on {invoice}."
+        )
+    return ""
 
 
 def _pending(invoice: Invoice) -> Decimal:

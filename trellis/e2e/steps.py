@@ -54,3 +54,12 @@ def demo_start() -> str:
     with override_settings(DEBUG=True):  # demo_accounts sets published passwords: DEBUG only
         call_command("demo_accounts", stdout=io.StringIO())
     return printed.getvalue()
+
+
+def fill_card(page, number, cvv="123"):
+    """Type a sandbox card into the portal's card form (README: test cards)."""
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiration month").fill("12")
+    page.get_by_label("Expiration year").fill("2031")
+    page.get_by_label("Security code (CVV)").fill(cvv)
+    page.get_by_label("Name on card").fill("Maria Lopez")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from trellis.billing.models import Invoice, SandboxOperation
 from trellis.customers.models import PropertyContact
-from trellis.e2e.steps import portal_signed_in
+from trellis.e2e.steps import fill_card, portal_signed_in
 from trellis.mail.models import OutgoingEmail
 from trellis.testing.card_data import card_numbers_in, database_dump, typed_numbers_in
 from trellis.testing.factories import (
@@ -22,14 +22,6 @@ from trellis.testing.factories import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def fill_card(page, number, cvv="123"):
-    page.get_by_label("Card number").fill(number)
-    page.get_by_label("Expiration month").fill("12")
-    page.get_by_label("Expiration year").fill("2031")
-    page.get_by_label("Security code (CVV)").fill(cvv)
-    page.get_by_label("Name on card").fill("Maria Lopez")
 
 
 def pay_with_new_card(page, live_server, invoice, number, amount):

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from trellis.accounts.management.commands.demo_accounts import CUSTOMER_PASSWORD
 from trellis.billing.models import Invoice, Payment, SandboxOperation
 from trellis.customers.models import Contact
-from trellis.e2e.steps import demo_start, portal_signed_in
+from trellis.e2e.steps import demo_start, fill_card, portal_signed_in
 from trellis.mail.models import OutgoingEmail
 from trellis.proposals.models import Proposal
 
@@ -32,11 +32,7 @@ def pay_in_full_with_a_new_card(page: Page, base_url: str, invoice: Invoice) -> 
     page.goto(f"{base_url}/invoices/{invoice.pk}/")
     page.get_by_role("link", name="Pay Invoice").click()
     page.get_by_label("Add a Payment Method").check()
-    page.get_by_label("Card number").fill("4242 4242 4242 4242")
-    page.get_by_label("Expiration month").fill("12")
-    page.get_by_label("Expiration year").fill("2031")
-    page.get_by_label("Security code (CVV)").fill("123")
-    page.get_by_label("Name on card").fill("Maria Lopez")
+    fill_card(page, "4242 4242 4242 4242")
     expect(page.get_by_label("Amount")).to_have_value("476.56")  # the balance, in full
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Confirm payment").click()

@@ -79,3 +79,19 @@ def test_it_says_to_import_the_demo_first_when_it_is_missing(settings):
 
     with pytest.raises(CommandError, match=r"run `trellis import demo/demo.json` first"):
         run_demo_accounts()
+
+
+def test_running_it_again_keeps_a_password_changed_since_and_the_session_with_it(demo, client):
+    run_demo_accounts()
+    maria = User.objects.get(contact__external_id="C-1001")
+    maria.set_password("maria-chose-this-one")
+    maria.save()
+    client.force_login(maria)
+
+    out = run_demo_accounts()
+
+    maria.refresh_from_db()
+    assert maria.check_password("maria-chose-this-one")
+    assert "maria.lopez@example.com  (Maria Lopez)  - keeps the password set since" in out
+    assert client.get("/").status_code == 200  # still signed in: no sign-in page
+    assert client.get("/").wsgi_request.user == maria

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trellis.audit.models import AuditEntry
-from trellis.billing.models import Invoice
+from trellis.billing.models import Invoice, Payment
 from trellis.office.tests.forms import form_data
 from trellis.testing.factories import InvoiceFactory, OfflinePaymentFactory, PropertyFactory
 
@@ -139,8 +139,24 @@ def test_lines_that_come_to_less_than_what_was_paid_are_refused_with_a_message(o
     response = office.post(change_url(invoice), data)
 
     assert lines_formset(response).non_form_errors() == [
-        "These lines come to 30.00, less than the 40.00 already paid."
+        f"These lines come to 30.00, less than the 40.00 already paid on {invoice}."
     ]
+
+
+def test_lines_that_come_to_less_than_a_payment_being_processed_are_refused(office):
+    invoice = InvoiceFactory()  # 100.00
+    Payment.objects.create(
+        invoice=invoice, amount=Decimal("80.00"), idempotency_key="pending-1"
+    )  # a card payment the processor has not answered yet
+    data = form_data(office.get(change_url(invoice))) | {"lines-0-unit_price": "50.00"}
+
+    response = office.post(change_url(invoice), data)
+
+    assert lines_formset(response).non_form_errors() == [
+        f"These lines come to 50.00, less than the 80.00 paid or being processed on {invoice}."
+    ]
+    invoice.refresh_from_db()
+    assert invoice.total == Decimal("100.00")
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """`trellis demo_accounts`: passwords for the demo's people, after `trellis import demo/demo.json`.
 
 For a demonstration only: it sets passwords everyone can read in this file,
-so it refuses to run unless DEBUG is on.
+so it refuses to run unless DEBUG is on. Run again (every `make demo` does), it
+leaves alone a password someone has set since: a customer who changed theirs
+in the portal keeps it, and stays signed in.
 """
 
 from __future__ import annotations
@@ -42,24 +44,25 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS("Demo accounts are ready."))
         self.stdout.write(f"\nStaff (back office), password: {STAFF_PASSWORD}")
-        for user in staff:
-            self.stdout.write(f"  {user.email}  ({user.get_full_name()})")
+        for user, kept in staff:
+            self.stdout.write(f"  {user.email}  ({user.get_full_name()}){KEPT if kept else ''}")
         self.stdout.write(f"\nCustomers (portal), password: {CUSTOMER_PASSWORD}")
-        for account in customers:
-            self.stdout.write(f"  {account.login_email}  ({account.get_full_name()})")
+        for account, kept in customers:
+            name = account.get_full_name()
+            self.stdout.write(f"  {account.login_email}  ({name}){KEPT if kept else ''}")
 
-    def staff_user(self, email: str) -> User:
+    def staff_user(self, email: str) -> tuple[User, bool]:
         user = User.objects.filter(email__iexact=email, contact__isnull=True).first()
         if user is None:
             raise CommandError(f"No staff user {email}: run `trellis import demo/demo.json` first.")
         user.is_staff = True
         user.is_superuser = True
         user.is_active = True
-        user.set_password(STAFF_PASSWORD)
+        kept = _keeps_password(user, STAFF_PASSWORD)
         user.save()
-        return user
+        return user, kept
 
-    def customer_account(self, external_id: str) -> User:
+    def customer_account(self, external_id: str) -> tuple[User, bool]:
         contact = Contact.objects.filter(external_id=external_id).first()
         if contact is None:
             raise CommandError(
@@ -70,6 +73,18 @@ class Command(BaseCommand):
         # A customer account has no email of its own: it signs in with the contact's.
         account, _ = User.objects.get_or_create(contact=contact, defaults={"email": None})
         account.is_active = True
-        account.set_password(CUSTOMER_PASSWORD)
+        kept = _keeps_password(account, CUSTOMER_PASSWORD)
         account.save()
-        return account
+        return account, kept
+
+
+KEPT = "  - keeps the password set since"
+
+
+def _keeps_password(user: User, demo_password: str) -> bool:
+    """Give the user the demo password unless they have one already: whether
+    they kept their own (someone changed it since the demo set it)."""
+    if user.password and user.has_usable_password():
+        return not user.check_password(demo_password)
+    user.set_password(demo_password)
+    return False
