@@ -99,23 +99,36 @@ class Kept:
 
 
 class Baselines:
-    """What the last import said of each record of one section: read at once
-    (the values only, not model instances), written back in batches as the
-    import goes, so memory stays one batch wide."""
+    """What the last import said of the records of one section, read a batch
+    of keys at a time (`load`) and written back in batches, so memory stays
+    one batch wide however long the file."""
 
     def __init__(self, section: str) -> None:
         self.section = section
         self.now = timezone.now()
         self.ids: dict[str, int] = {}
         self.values: dict[str, dict[str, Any]] = {}
-        rows = ImportedRecord.objects.filter(section=section).values_list("pk", "key", "values")
-        for pk, key, values in rows.iterator(chunk_size=BATCH):
-            self.ids[key] = pk
-            self.values[key] = values
         self._new: list[ImportedRecord] = []
         self._changed: list[ImportedRecord] = []
+        self.loaded: set[str] = set()
+
+    def load(self, keys: Iterable[str]) -> None:
+        """Read what the last import said of these records, forgetting the others."""
+        self.save()
+        self.ids, self.values = {}, {}
+        keys = list(keys)
+        for start in range(0, len(keys), BATCH):
+            rows = ImportedRecord.objects.filter(
+                section=self.section, key__in=keys[start : start + BATCH]
+            ).values_list("pk", "key", "values")
+            for pk, key, values in rows:
+                self.ids[key] = pk
+                self.values[key] = values
+        self.loaded = set(keys)
 
     def last(self, key: str, field: str) -> Any:
+        if key not in self.loaded:
+            raise RuntimeError(f"{self.section} {key!r} was compared before it was loaded.")
         values = self.values.get(key)
         if values is None:
             return UNKNOWN
@@ -140,8 +153,6 @@ class Baselines:
                 )
             )
         self.values[key] = values
-        if len(self._new) + len(self._changed) >= BATCH:
-            self.save()
 
     def save(self) -> None:
         new = [record for record in self._changed if record.pk is None]

@@ -14,8 +14,9 @@ from django.db import DataError, IntegrityError, transaction
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
+from trellis.imports.fields import ImportResult
 from trellis.imports.validation import validate_document
-from trellis.imports.writer import ImportResult, Writer
+from trellis.imports.writer import Writer
 
 __all__ = ["ImportRejected", "ImportResult", "import_document", "parse_document"]
 

@@ -11,9 +11,7 @@ the ledger) and the customer's decisions, which no import changes.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -30,15 +28,25 @@ from trellis.billing.services import InvoiceChangeRefused, invoice_set_lines
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.services import property_set_roles
+from trellis.imports.fields import (
+    ITEM_NAMES,
+    LINE_NAMES,
+    ImportResult,
+    RecordFields,
+    as_lines,
+    issued_as_open,
+    line_data,
+    person_of,
+    reversal_words,
+    roles_of,
+    set_planned,
+    time_fields,
+)
 from trellis.imports.ownership import (
-    UNKNOWN,
     Baselines,
     Kept,
-    Plan,
     file_values,
     jsonable,
-    kept_reason,
-    plan,
 )
 from trellis.imports.transitions import (
     INVOICE_PATHS,
@@ -55,119 +63,12 @@ from trellis.proposals.services import proposal_set_items
 M = TypeVar("M", bound=Model)
 BATCH = 1000
 
-COUNTED = (
-    "company",
-    "staff",
-    "contacts",
-    "properties",
-    "proposals",
-    "invoices",
-    "payments",
-    "issues",
-    "comments",
-)
-
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company_name", "language")
 PROPERTY_FIELDS = ("name", "street", "city", "region", "postal_code")
 PROPOSAL_FIELDS = ("number", "title", "valid_until", "notes", "printed_at", "emailed_at")
 INVOICE_FIELDS = ("number", "issued_on", "due_on", "memo", "printed_at", "emailed_at")
 ISSUE_FIELDS = ("subject", "description")
 PAYMENT_FIELDS = ("amount", "received_on", "means", "reference")
-
-
-@dataclass
-class ImportResult:
-    """How many records of each kind the import created, and how many it
-    updated (those that already existed, whether or not a field changed); and
-    each field it kept as Trellis has it."""
-
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-    kept: list[Kept] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, dict[str, int]]:
-        return {
-            kind: {"created": self.created[kind], "updated": self.updated[kind]} for kind in COUNTED
-        }
-
-    def count(self, kind: str, *, created: bool) -> None:
-        (self.created if created else self.updated)[kind] += 1
-
-
-@dataclass
-class _Fields:
-    """One record's fields, planned: which of the file's values to write; the
-    others are the same in Trellis, or kept as Trellis has them (reported)."""
-
-    result: ImportResult
-    baselines: Baselines
-    key: str
-    where: str
-    file: dict[str, Any]
-    trellis: dict[str, Any] | None  # None: the record is new
-    # Fields that stay as Trellis has them whatever the file says, and why.
-    locked: dict[str, str] = field(default_factory=dict)
-    writes: set[str] = field(default_factory=set)
-    unwritten: set[str] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        for name, value in self.file.items():
-            if self.trellis is None:
-                self.writes.add(name)
-                continue
-            if name in self.locked:
-                if value != self.trellis[name]:
-                    self._kept(name, self.locked[name], remember=True)
-                continue
-            last = self.baselines.last(self.key, name)
-            decision = plan(file=value, trellis=self.trellis[name], last=last)
-            if decision is Plan.WRITE:
-                self.writes.add(name)
-            elif decision is Plan.KEEP:
-                self._kept(name, kept_reason(file=value, last=last), remember=True)
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.writes
-
-    def refused(self, name: str, reason: str) -> None:
-        """Writing the file's value was refused: Trellis's stays. The file's value
-        is not remembered, so the next import tries again and says why again."""
-        if name in self.writes:
-            self.writes.discard(name)
-            self._kept(name, reason, remember=False)
-
-    def _kept(self, name: str, reason: str, *, remember: bool) -> None:
-        trellis = self.trellis[name] if self.trellis is not None else None
-        self.result.kept.append(Kept(self.where, name, trellis, self.file[name], reason))
-        if not remember:
-            self.unwritten.add(name)
-
-    def remember(self) -> None:
-        values = self.baselines.remembered(self.key)
-        values.update({k: v for k, v in self.file.items() if k not in self.unwritten})
-        self.baselines.remember(self.key, values)
-
-
-def _set(instance: Model, data: dict[str, Any], names: Iterable[str], fields: _Fields) -> bool:
-    """Set the planned ones of these fields; whether any was."""
-    written = [name for name in names if name in fields]
-    for name in written:
-        setattr(instance, name, data[name])
-    return bool(written)
-
-
-def _time_fields(data: dict[str, Any]) -> tuple[str, ...]:
-    # Absent, created_at is "now" on the first import and left alone after that.
-    return ("created_at",) if data.get("created_at") is not None else ()
-
-
-def _lines(rows: Iterable[Any], names: tuple[str, ...]) -> list[dict[str, Any]]:
-    return [{name: jsonable(getattr(row, name)) for name in names} for row in rows]
-
-
-LINE_NAMES = ("description", "quantity", "unit_price", "taxable")
-ITEM_NAMES = ("description", "quantity", "unit_price", "optional", "chosen")
 
 
 def _xid(instance: Any) -> str | None:
@@ -212,9 +113,9 @@ class Writer:
         file: dict[str, Any],
         trellis: dict[str, Any] | None,
         locked: dict[str, str] | None = None,
-    ) -> _Fields:
+    ) -> RecordFields:
         self.where = record.where
-        return _Fields(self.result, baselines, key, record.where, file, trellis, locked or {})
+        return RecordFields(self.result, baselines, key, record.where, file, trellis, locked or {})
 
     # -- sections ----------------------------------------------------------------
 
@@ -224,6 +125,7 @@ class Writer:
             return
         self.where = "company"
         baselines = Baselines("company")
+        baselines.load(["company"])
         company = Company.objects.filter(id=Company.SINGLETON_ID).first()
         created = company is None
         company = company or Company(id=Company.SINGLETON_ID)
@@ -231,7 +133,7 @@ class Writer:
         fields = self.fields(
             baselines, Record("company", data), "company", file_values(data, data), trellis
         )
-        if _set(company, data, data, fields) or created:
+        if set_planned(company, data, data, fields) or created:
             company.save()
         fields.remember()
         baselines.save()
@@ -239,6 +141,7 @@ class Writer:
 
     def write_staff(self) -> None:
         baselines = Baselines("staff")
+        baselines.load(record.data["email"].lower() for record in self.document.staff)
         emails = [record.data["email"].lower() for record in self.document.staff]
         existing = {
             user.email.lower(): user
@@ -260,7 +163,7 @@ class Writer:
                 User.objects.create_user(
                     data["email"], password=None, is_staff=True, **{n: data[n] for n in names}
                 )
-            elif _set(user, data, names, fields):
+            elif set_planned(user, data, names, fields):
                 user.save(update_fields=[n for n in names if n in fields])
             fields.remember()
             self.result.count("staff", created=user is None)
@@ -268,13 +171,13 @@ class Writer:
 
     def write_contacts(self) -> None:
         baselines = Baselines("contacts")
-        for record, existing in self._batches(Contact, self.document.contacts):
+        for record, existing in self._batches(Contact, self.document.contacts, baselines):
             contact, created = self._upsert(Contact, existing, record, "contacts")
             trellis = None if created else file_values(contact.__dict__, CONTACT_FIELDS)
             file = file_values(record.data, CONTACT_FIELDS)
             fields = self.fields(baselines, record, record.data["external_id"], file, trellis)
             old_email = contact.email
-            if _set(contact, record.data, CONTACT_FIELDS, fields) or created:
+            if set_planned(contact, record.data, CONTACT_FIELDS, fields) or created:
                 contact.save()
             if not created and "email" in fields and old_email and old_email != contact.email:
                 contact_email_changed(contact=contact, old_email=old_email, changed_by=self.actor)
@@ -284,22 +187,33 @@ class Writer:
     def write_properties(self) -> None:
         baselines = Baselines("properties")
         roles = Prefetch("roles", queryset=PropertyContact.objects.select_related("contact"))
-        wanted = {xid for record in self.document.properties for xid, _ in record.data["contacts"]}
-        contacts = Contact.objects.in_bulk(wanted, field_name="external_id")
-        for record, existing in self._batches(Property, self.document.properties, prefetch=[roles]):
+        contacts: dict[str, Contact] = {}
+
+        def contacts_of(batch: list[Record]) -> None:
+            wanted = {xid for record in batch for xid, _ in record.data["contacts"]}
+            contacts.clear()
+            contacts.update(Contact.objects.in_bulk(wanted, field_name="external_id"))
+
+        for record, existing in self._batches(
+            Property,
+            self.document.properties,
+            baselines,
+            prefetch=[roles],
+            each_batch=contacts_of,
+        ):
             data = record.data
             prop, created = self._upsert(Property, existing, record, "properties")
-            file = file_values(data, PROPERTY_FIELDS) | {"contacts": _roles_of(data["contacts"])}
+            file = file_values(data, PROPERTY_FIELDS) | {"contacts": roles_of(data["contacts"])}
             trellis = None
             if not created:
                 trellis = file_values(prop.__dict__, PROPERTY_FIELDS) | {
-                    "contacts": _roles_of(
+                    "contacts": roles_of(
                         (role.contact.external_id or f"#{role.contact_id}", role.role)
                         for role in prop.roles.all()
                     )
                 }
             fields = self.fields(baselines, record, data["external_id"], file, trellis)
-            if _set(prop, data, PROPERTY_FIELDS, fields) or created:
+            if set_planned(prop, data, PROPERTY_FIELDS, fields) or created:
                 prop.save()
             if "contacts" in fields:
                 property_set_roles(
@@ -310,28 +224,30 @@ class Writer:
 
     def write_proposals(self) -> None:
         baselines = Baselines("proposals")
-        properties = self._properties(self.document.proposals)
+        properties: dict[str, Property] = {}
         for record, existing in self._batches(
             Proposal,
             self.document.proposals,
+            baselines,
+            each_batch=lambda batch: self._properties(batch, properties),
             related=["property", "decided_by"],
             prefetch=["items"],
         ):
             data = record.data
             proposal, created = self._upsert(Proposal, existing, record, "proposals")
-            simple = (*PROPOSAL_FIELDS, *_time_fields(data))
+            simple = (*PROPOSAL_FIELDS, *time_fields(data))
             file = file_values(data, (*simple, "status", "items")) | {"property": data["property"]}
             trellis = None
             if not created:
                 trellis = file_values(proposal.__dict__, (*simple, "status")) | {
                     "property": _xid(proposal.property),
-                    "items": _lines(proposal.items.all(), ITEM_NAMES),
+                    "items": as_lines(proposal.items.all(), ITEM_NAMES),
                 }
             locked = {}
             if not created and proposal.is_decided:
                 locked = dict.fromkeys(Proposal.DECIDED_FIELDS, _decision_words(proposal))
             fields = self.fields(baselines, record, data["external_id"], file, trellis, locked)
-            changed = _set(proposal, data, simple, fields)
+            changed = set_planned(proposal, data, simple, fields)
             if "property" in fields:
                 proposal.property = properties[data["property"]]
                 changed = True
@@ -358,17 +274,20 @@ class Writer:
             ),
             to_attr="trellis_payments",
         )
-        properties = self._properties(self.document.invoices)
+        properties: dict[str, Property] = {}
         payments: dict[str, Payment] = {}
 
         def payments_of(batch: list[Record]) -> None:
+            self._properties(batch, properties)
             xids = [p.data["external_id"] for r in batch for p in r.data["payments"]]
             payments.clear()
             payments.update(Payment.objects.in_bulk(xids, field_name="external_id"))
+            payment_baselines.load(xids)
 
         for record, existing in self._batches(
             Invoice,
             self.document.invoices,
+            baselines,
             related=["property"],
             prefetch=["lines", own_payments],
             each_batch=payments_of,
@@ -378,19 +297,19 @@ class Writer:
             if not created:
                 # Payments may be coming in through the portal as the import runs.
                 invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
-            simple = (*INVOICE_FIELDS, *_time_fields(data))
+            simple = (*INVOICE_FIELDS, *time_fields(data))
             file = file_values(data, (*simple, "status", "tax_rate", "lines")) | {
                 "property": data["property"]
             }
             trellis = None
             if not created:
                 trellis = file_values(invoice.__dict__, (*simple, "tax_rate")) | {
-                    "status": _issued_as_open(invoice.status),
+                    "status": issued_as_open(invoice.status),
                     "property": _xid(existing[data["external_id"]].property),
-                    "lines": _lines(existing[data["external_id"]].lines.all(), LINE_NAMES),
+                    "lines": as_lines(existing[data["external_id"]].lines.all(), LINE_NAMES),
                 }
             fields = self.fields(baselines, record, data["external_id"], file, trellis)
-            changed = _set(invoice, data, simple, fields)
+            changed = set_planned(invoice, data, simple, fields)
             if "property" in fields:
                 invoice.property = properties[data["property"]]
                 changed = True
@@ -398,7 +317,7 @@ class Writer:
                 invoice.status = data["status"]
             self._invoice_totals(invoice, data, fields, created=created, changed=changed)
             if not created and "status" in fields:
-                current = _issued_as_open(invoice.status)
+                current = issued_as_open(invoice.status)
                 self._status(fields, INVOICE_PATHS, invoice.pk, current, data["status"])
                 invoice.refresh_from_db()
             fields.remember()
@@ -412,7 +331,7 @@ class Writer:
         self,
         invoice: Invoice,
         data: dict[str, Any],
-        fields: _Fields,
+        fields: RecordFields,
         *,
         created: bool,
         changed: bool,
@@ -422,7 +341,7 @@ class Writer:
             old_rate = invoice.tax_rate
             if "tax_rate" in fields:
                 invoice.tax_rate = data["tax_rate"]
-            lines: list[Any] = data["lines"] if "lines" in fields else _line_data(invoice)
+            lines: list[Any] = data["lines"] if "lines" in fields else line_data(invoice)
             try:  # refused before it writes anything
                 invoice_set_lines(invoice=invoice, lines=lines)
             except InvoiceChangeRefused as refused:
@@ -430,7 +349,7 @@ class Writer:
                 for name in ("lines", "tax_rate"):
                     fields.refused(name, refused.message.rstrip("."))
                 invoice.refresh_from_db()
-                _set(invoice, data, (*INVOICE_FIELDS, *_time_fields(data)), fields)
+                set_planned(invoice, data, (*INVOICE_FIELDS, *time_fields(data)), fields)
                 invoice.save()
         elif changed:
             invoice.save()
@@ -451,7 +370,7 @@ class Writer:
             trellis = None if payment is None else file_values(payment.__dict__, PAYMENT_FIELDS)
             locked = {}
             if payment is not None and payment.status == Payment.Status.REVERSED:
-                locked = dict.fromkeys(PAYMENT_FIELDS, _reversal_words(payment))
+                locked = dict.fromkeys(PAYMENT_FIELDS, reversal_words(payment))
             fields = self.fields(baselines, record, xid, file, trellis, locked)
             if fields.writes:
                 try:  # refused before it writes anything
@@ -496,7 +415,7 @@ class Writer:
 
     def _status(
         self,
-        fields: _Fields,
+        fields: RecordFields,
         paths: dict[tuple[str, str], Any],
         pk: int,
         current: str,
@@ -509,11 +428,13 @@ class Writer:
     def write_issues(self) -> None:
         baselines = Baselines("issues")
         comment_baselines = Baselines("comments")
-        properties = self._properties(self.document.issues)
+        properties: dict[str, Property] = {}
         comments: dict[str, Comment] = {}
 
         def comments_of(batch: list[Record]) -> None:
+            self._properties(batch, properties)
             records = [comment for issue in batch for comment in issue.data["comments"]]
+            comment_baselines.load(record.data["external_id"] for record in records)
             comments.clear()
             comments.update(
                 self._existing(Comment, records, related=["issue", "author_user", "author_contact"])
@@ -522,12 +443,13 @@ class Writer:
         for record, existing in self._batches(
             Issue,
             self.document.issues,
+            baselines,
             related=["property", "created_by_user", "created_by_contact"],
             each_batch=comments_of,
         ):
             data = record.data
             issue, created = self._upsert(Issue, existing, record, "issues")
-            simple = (*ISSUE_FIELDS, *_time_fields(data))
+            simple = (*ISSUE_FIELDS, *time_fields(data))
             file = file_values(data, (*simple, "status", "include_client")) | {
                 "property": data["property"],
                 "created_by": jsonable(data["created_by"]),
@@ -536,10 +458,10 @@ class Writer:
             if not created:
                 trellis = file_values(issue.__dict__, (*simple, "status", "include_client")) | {
                     "property": _xid(issue.property),
-                    "created_by": _person_of(issue.created_by_user, issue.created_by_contact),
+                    "created_by": person_of(issue.created_by_user, issue.created_by_contact),
                 }
             fields = self.fields(baselines, record, data["external_id"], file, trellis)
-            changed = _set(issue, data, simple, fields)
+            changed = set_planned(issue, data, simple, fields)
             if "property" in fields:
                 issue.property = properties[data["property"]]
                 changed = True
@@ -560,7 +482,7 @@ class Writer:
         baselines.save()
         comment_baselines.save()
 
-    def _issue_changes(self, issue: Issue, data: dict[str, Any], fields: _Fields) -> None:
+    def _issue_changes(self, issue: Issue, data: dict[str, Any], fields: RecordFields) -> None:
         if "status" in fields:
             self._status(fields, ISSUE_PATHS, issue.pk, issue.status, data["status"])
         if "include_client" in fields:
@@ -580,7 +502,7 @@ class Writer:
     ) -> None:
         data = record.data
         comment, created = self._upsert(Comment, existing, record, "comments")
-        simple = ("body", *_time_fields(data))
+        simple = ("body", *time_fields(data))
         file = file_values(data, simple) | {
             "issue": issue.external_id,
             "public": data["public"],
@@ -591,7 +513,7 @@ class Writer:
             trellis = file_values(comment.__dict__, simple) | {
                 "issue": _xid(comment.issue),
                 "public": comment.is_public,
-                "author": _person_of(comment.author_user, comment.author_contact),
+                "author": person_of(comment.author_user, comment.author_contact),
             }
         fields = self.fields(baselines, record, data["external_id"], file, trellis)
         if "issue" in fields:
@@ -600,7 +522,7 @@ class Writer:
             comment.is_public = data["public"]
         if "author" in fields:
             comment.author_user, comment.author_contact = self._person(data["author"])
-        _set(comment, data, simple, fields)
+        set_planned(comment, data, simple, fields)
         if created or fields.writes:
             comment.save()
         fields.remember()
@@ -611,6 +533,7 @@ class Writer:
         self,
         model: type[M],
         records: list[Record],
+        baselines: Baselines,
         *,
         related: Iterable[str] = (),
         prefetch: Iterable[Any] = (),
@@ -621,6 +544,7 @@ class Writer:
         for start in range(0, len(records), BATCH):
             batch = records[start : start + BATCH]
             existing = self._existing(model, batch, related=related, prefetch=prefetch)
+            baselines.load(record.data["external_id"] for record in batch)
             if each_batch is not None:
                 each_batch(batch)
             for record in batch:
@@ -655,9 +579,13 @@ class Writer:
             existing[xid] = instance
         return instance, created
 
-    def _properties(self, records: list[Record]) -> dict[str, Property]:
-        return Property.objects.in_bulk(
-            {record.data["property"] for record in records}, field_name="external_id"
+    def _properties(self, records: list[Record], properties: dict[str, Property]) -> None:
+        """Make `properties` the properties these records name, by external id."""
+        properties.clear()
+        properties.update(
+            Property.objects.in_bulk(
+                {record.data["property"] for record in records}, field_name="external_id"
+            )
         )
 
     def _person(self, person: Person | None) -> tuple[User | None, Contact | None]:
@@ -673,35 +601,3 @@ class Writer:
                 )
         found = self.people[person]
         return (None, found) if isinstance(found, Contact) else (found, None)
-
-
-def _roles_of(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
-    return sorted([xid, role] for xid, role in pairs)
-
-
-def _issued_as_open(status: str) -> str:
-    """An invoice's status as a file writes it: paid and partially paid are
-    open invoices with payments (the file's payments say how much)."""
-    if status in (Invoice.Status.PARTIALLY_PAID, Invoice.Status.PAID):
-        return Invoice.Status.OPEN
-    return status
-
-
-def _line_data(invoice: Invoice) -> list[dict[str, Any]]:
-    return [{name: getattr(line, name) for name in LINE_NAMES} for line in invoice.lines.all()]
-
-
-def _person_of(user: User | None, contact: Contact | None) -> list[str] | None:
-    if contact is not None:
-        return ["contact", contact.external_id or f"#{contact.pk}"]
-    if user is not None:
-        return ["staff", (user.email or "").lower()]
-    return None
-
-
-def _reversal_words(payment: Payment) -> str:
-    when = f" on {payment.reversed_at:%Y-%m-%d}" if payment.reversed_at else ""
-    return f"reversed in Trellis{when}: {payment.reversal_reason}"
-
-
-__all__ = ["UNKNOWN", "ImportResult", "Writer"]
