@@ -24,7 +24,7 @@ from trellis.accounts.profile import contact_email_changed
 from trellis.billing.ledger import invoice_settle
 from trellis.billing.models import Invoice, Payment
 from trellis.billing.recorded_payments import PaymentRecordRefused, payment_import
-from trellis.billing.services import InvoiceChangeRefused, invoice_set_lines
+from trellis.billing.services import InvoiceChangeRefused, invoice_locked, invoice_set_lines
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.services import property_set_roles
@@ -294,9 +294,6 @@ class Writer:
         ):
             data = record.data
             invoice, created = self._upsert(Invoice, existing, record, "invoices")
-            if not created:
-                # Payments may be coming in through the portal as the import runs.
-                invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice.pk)
             simple = (*INVOICE_FIELDS, *time_fields(data))
             file = file_values(data, (*simple, "status", "tax_rate", "lines")) | {
                 "property": data["property"]
@@ -309,10 +306,11 @@ class Writer:
                     "lines": as_lines(existing[data["external_id"]].lines.all(), LINE_NAMES),
                 }
             fields = self.fields(baselines, record, data["external_id"], file, trellis)
-            changed = set_planned(invoice, data, simple, fields)
+            set_planned(invoice, data, simple, fields)
+            changed = [name for name in simple if name in fields]
             if "property" in fields:
                 invoice.property = properties[data["property"]]
-                changed = True
+                changed.append("property")
             if created:
                 invoice.status = data["status"]
             self._invoice_totals(invoice, data, fields, created=created, changed=changed)
@@ -334,9 +332,11 @@ class Writer:
         fields: RecordFields,
         *,
         created: bool,
-        changed: bool,
+        changed: list[str],
     ) -> None:
-        """Save the invoice, through invoice_set_lines when its totals change."""
+        """Save the invoice, through invoice_set_lines when its totals change;
+        otherwise only the fields the file changed, never its money (payments
+        may be settling through the portal as the import runs)."""
         if created or "lines" in fields or "tax_rate" in fields:
             old_rate = invoice.tax_rate
             if "tax_rate" in fields:
@@ -350,9 +350,10 @@ class Writer:
                     fields.refused(name, refused.message.rstrip("."))
                 invoice.refresh_from_db()
                 set_planned(invoice, data, (*INVOICE_FIELDS, *time_fields(data)), fields)
-                invoice.save()
+                if changed:
+                    invoice.save(update_fields=[*changed, "updated_at"])
         elif changed:
-            invoice.save()
+            invoice.save(update_fields=[*changed, "updated_at"])
 
     def _payments(
         self,
@@ -361,22 +362,32 @@ class Writer:
         existing: dict[str, Payment],
         baselines: Baselines,
     ) -> None:
-        """The invoice's payments as the file has them, then its money derived again."""
+        """The invoice's payments as the file has them, then, if any was written,
+        its money derived again, with the invoice locked against payments
+        settling through the portal meanwhile. Nothing to write, nothing written."""
+        planned = []
         for record in records:
-            data = record.data
-            xid = data["external_id"]
+            xid = record.data["external_id"]
             payment = existing.get(xid)
-            file = file_values(data, PAYMENT_FIELDS)
             trellis = None if payment is None else file_values(payment.__dict__, PAYMENT_FIELDS)
             locked = {}
             if payment is not None and payment.status == Payment.Status.REVERSED:
                 locked = dict.fromkeys(PAYMENT_FIELDS, reversal_words(payment))
-            fields = self.fields(baselines, record, xid, file, trellis, locked)
+            file = file_values(record.data, PAYMENT_FIELDS)
+            planned.append(
+                (record, payment, self.fields(baselines, record, xid, file, trellis, locked))
+            )
+        if any(fields.writes for _, _, fields in planned):
+            invoice = invoice_locked(invoice_id=invoice.pk)
+        written = False
+        for record, payment, fields in planned:
+            data = record.data
             if fields.writes:
+                self.where = record.where
                 try:  # refused before it writes anything
-                    existing[xid] = payment_import(
+                    existing[data["external_id"]] = payment_import(
                         invoice=invoice,
-                        external_id=xid,
+                        external_id=data["external_id"],
                         amount=data["amount"] if "amount" in fields else payment.amount,  # type: ignore[union-attr]
                         received_on=data["received_on"],
                         means=data["means"],
@@ -388,11 +399,12 @@ class Writer:
                     for name in list(fields.writes):
                         fields.refused(name, refused.message.rstrip("."))
                 else:
+                    written = True
                     self.result.count("payments", created=payment is None)
             elif payment is not None:
                 self.result.count("payments", created=False)
             fields.remember()
-        if records:
+        if written:
             invoice_settle(invoice=invoice)
 
     def _own_payments(self, record: Record, invoice: Invoice) -> None:

@@ -49,6 +49,16 @@ def test_importing_the_same_file_again_changes_nothing_and_keeps_nothing(documen
     assert AuditEntry.objects.exclude(action="import.completed").count() == entries
 
 
+def test_importing_the_same_file_again_writes_no_row(document):
+    import_document(data=document)
+    models = (Contact, Property, Proposal, Invoice, Payment, Issue)
+    before = {model: list(model.objects.order_by("pk").values()) for model in models}
+
+    again(document)
+
+    assert {model: list(model.objects.order_by("pk").values()) for model in models} == before
+
+
 def test_a_field_the_file_changed_and_trellis_did_not_is_written(document):
     import_document(data=document)
 
