@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "trellis.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "trellis.accounts.middleware.SessionLifetimeMiddleware",
+    "trellis.security_log.DeniedAccessLogMiddleware",
     "trellis.portal.middleware.CustomerLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -83,7 +85,8 @@ WSGI_APPLICATION = "trellis.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide pages (the 500 page); each app keeps its own templates.
+        "DIRS": [BASE_DIR / "trellis" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -128,10 +131,19 @@ LOGIN_REDIRECT_URL = "portal:home"
 INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", default=7)
 PASSWORD_RESET_LIFETIME_MINUTES = env_int("PASSWORD_RESET_LIFETIME_MINUTES", default=60)
 
-# Portal sign-in throttling: failures allowed in the window, per email and per IP.
+# Sign-in throttling (portal and office): failures allowed in the window, per email and per IP.
 SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", default=15)
 SIGN_IN_FAILURES_PER_EMAIL = env_int("SIGN_IN_FAILURES_PER_EMAIL", default=5)
 SIGN_IN_FAILURES_PER_IP = env_int("SIGN_IN_FAILURES_PER_IP", default=30)
+# A browser that signed in to an account before (its device cookie) is counted
+# apart: it gets its own failures per window, and is refused neither for
+# strangers' failures on the account nor for its address (trellis.accounts.devices).
+SIGN_IN_FAILURES_PER_DEVICE = env_int("SIGN_IN_FAILURES_PER_DEVICE", default=5)
+DEVICE_COOKIE_DAYS = env_int("DEVICE_COOKIE_DAYS", default=180)
+# Forgot-password requests an hour from one address (besides 3 an hour per email),
+# and invitation or reset links that do not work, posted an hour from one address.
+FORGOT_PASSWORD_PER_IP_PER_HOUR = env_int("FORGOT_PASSWORD_PER_IP_PER_HOUR", default=20)
+BAD_LINKS_PER_IP_PER_HOUR = env_int("BAD_LINKS_PER_IP_PER_HOUR", default=20)
 # How many reverse proxies in front of Trellis append to X-Forwarded-For (0: none,
 # so REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
@@ -223,9 +235,26 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line names its request, so support can find it from the id on the 500 page.
+    "filters": {"request_context": {"()": "trellis.request_context.RequestContextLogFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(client_ip)s] "
+            "%(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates every render at INFO.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "trellis.security": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

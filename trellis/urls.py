@@ -7,6 +7,8 @@ admin.site.site_header = "Trellis back office"
 admin.site.site_title = "Trellis back office"
 admin.site.index_title = "Back office"
 
+handler500 = "trellis.errors.server_error"
+
 urlpatterns = [
     path("office/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils import timezone
 
 from trellis.accounts.models import AccessAttempt, User
@@ -19,15 +18,6 @@ Result = AccessAttempt.Result
 
 # Forgot-password requests per email an hour, so nobody can flood a mailbox.
 RESETS_PER_EMAIL_PER_HOUR = 3
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(forwarded) >= proxies and forwarded[-proxies]:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def normalized(email: str) -> str:

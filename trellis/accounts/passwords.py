@@ -19,6 +19,7 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.mail.models import OutgoingEmail
 from trellis.mail.services import email_queue_from_company
+from trellis.security_log import security_event
 
 
 class WrongPassword(Exception):
@@ -131,3 +132,4 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
         user.set_password(new_password)
         user.save(update_fields=["password"])
         audit_record(action="account.password_changed", actor=user, target=user.contact or user)
+    security_event("password.changed", user=user)

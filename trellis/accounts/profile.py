@@ -16,6 +16,7 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.mail.models import OutgoingEmail
 from trellis.mail.services import email_queue_from_company
+from trellis.security_log import security_event
 
 
 def _own_contact(user: User) -> Contact:
@@ -72,6 +73,12 @@ def contact_email_changed(*, contact: Contact, old_email: str, changed_by: User 
         actor=changed_by,
         target=contact,
         data={"from": old_email, "to": contact.email},
+    )
+    security_event(
+        "email.changed",
+        user=changed_by,
+        contact_id=contact.pk,
+        by_staff=bool(changed_by and changed_by.is_staff),
     )
     if not old_email or not User.objects.filter(contact=contact).exists():
         return

@@ -4,9 +4,10 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from trellis.accounts.attempts import attempt_record, client_ip, sign_in_throttled
+from trellis.accounts.attempts import attempt_record, sign_in_throttled
 from trellis.accounts.models import AccessAttempt, User
 from trellis.accounts.selectors import account_for_sign_in_email
+from trellis.request_context import client_ip
 
 Result = AccessAttempt.Result
 

@@ -89,7 +89,17 @@ class ActorFilter(admin.SimpleListFilter):
         return queryset.filter(actor_id=value)
 
 
-ENTRY_FIELDS = ["created_at", "actor", "action", "target_type", "target_id", "target_link", "data"]
+ENTRY_FIELDS = [
+    "created_at",
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "target_link",
+    "data",
+    "request_id",
+    "ip_address",
+]
 
 
 @admin.register(AuditEntry)
@@ -99,7 +109,14 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "action", "target_link", "target_type", "actor"]
     list_filter = ["action", ActorFilter, "target_type", "created_at"]
     list_select_related = ["actor__contact", "target_type"]
-    search_fields = ["action", "target_repr", "=target_id", "actor__email", "actor__contact__email"]
+    search_fields = [
+        "action",
+        "target_repr",
+        "=target_id",
+        "=request_id",
+        "actor__email",
+        "actor__contact__email",
+    ]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     readonly_fields = ENTRY_FIELDS

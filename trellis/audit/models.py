@@ -22,6 +22,12 @@ class AuditEntry(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=300, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(
+        max_length=64, blank=True, help_text="The request's id, as in the logs and on error pages."
+    )
+    ip_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="The client's address, when a request caused it."
+    )
 
     class Meta:
         verbose_name_plural = "audit entries"

@@ -7,6 +7,7 @@ from django.db import models
 
 from trellis.accounts.models import User
 from trellis.audit.models import AuditEntry
+from trellis.request_context import current_client_ip, current_request_id
 
 
 def audit_record(
@@ -16,8 +17,17 @@ def audit_record(
     actor: User | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit log; call it inside the action's transaction."""
-    entry = AuditEntry(action=action, actor=actor, data=data or {})
+    """Append one entry to the audit log; call it inside the action's transaction.
+
+    The request's id and client address come with it, when a request caused it.
+    """
+    entry = AuditEntry(
+        action=action,
+        actor=actor,
+        data=data or {},
+        request_id=current_request_id(),
+        ip_address=current_client_ip(),
+    )
     if target is not None:
         entry.target_type = ContentType.objects.get_for_model(target)
         entry.target_id = str(target.pk)

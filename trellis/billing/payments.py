@@ -41,6 +41,7 @@ from trellis.customers.models import Contact
 from trellis.mail.models import OutgoingEmail
 from trellis.mail.services import email_queue_from_company
 from trellis.refusals import Refused
+from trellis.security_log import security_event
 from trellis.visibility import visible_invoices
 
 logger = logging.getLogger(__name__)
@@ -281,6 +282,7 @@ def _payment_settle(
                     "code": declined.code,
                 },
             )
+            _log_result(payment, code=declined.code)
             return payment
         assert charge is not None  # noqa: S101
         payment.status = Payment.Status.SUCCEEDED
@@ -297,7 +299,19 @@ def _payment_settle(
             },
         )
         receipt_queue(payment=payment, invoice=invoice, company=company)
+        _log_result(payment)
     return payment
+
+
+def _log_result(payment: Payment, *, code: str = "") -> None:
+    event = "payment.succeeded" if payment.status == Payment.Status.SUCCEEDED else "payment.failed"
+    fields = {
+        "payment_id": payment.pk,
+        "invoice_id": payment.invoice_id,
+        "contact_id": payment.paid_by_id,
+        "code": code or None,
+    }
+    transaction.on_commit(lambda: security_event(event, outcome=payment.status, **fields))
 
 
 def receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> None:

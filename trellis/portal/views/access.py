@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from trellis.accounts.attempts import client_ip
+from trellis.request_context import client_ip
 from trellis.accounts.invitations import (
     INVITATION_NO_LONGER_VALID,
     InviteRefused,
