@@ -46,7 +46,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from scratch_database import ScratchDatabase, server_database_name
 
 ROOT = Path(__file__).resolve().parent.parent
 TRELLIS = ROOT / ".venv" / "bin" / "trellis"
@@ -244,6 +246,8 @@ class Database:
     def __init__(self, url: str | None, folder: Path, *, suffix: str = "") -> None:
         self.url = url
         self.folder = folder
+        self.name = server_database_name(url, "trellis_bench_import") + suffix
+        self.scratch = ScratchDatabase(url, name=self.name)
         # Production settings (DEBUG off: no query log kept), as a real import runs.
         self.env = {
             **os.environ,
@@ -252,28 +256,15 @@ class Database:
             "TRELLIS_DATA_DIR": str(folder / "data"),
         }
         self.env.pop("DATABASE_URL", None)
-        if url:
-            parts = urlsplit(url)
-            self.name = (parts.path.lstrip("/") or "trellis_bench_import") + suffix
-            self.env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{self.name}"))
+        if self.scratch.url:
+            self.env["DATABASE_URL"] = self.scratch.url
 
     def __enter__(self) -> Database:
-        if self.url:
-            self._admin(f'CREATE DATABASE "{self.name}"')  # fails if it exists: never ours
+        self.scratch.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.url:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-    def _admin(self, sql: str, *params: object, fetch: bool = False) -> Any:
-        import psycopg
-
-        parts = urlsplit(self.url or "")
-        maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-        with psycopg.connect(maintenance, autocommit=True) as connection:
-            rows = connection.execute(sql, params or None)
-            return rows.fetchall() if fetch else None
+        self.scratch.__exit__(*exc)
 
     def describe(self) -> str:
         if self.url:

@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from trellis.log_secrets import link_tokens_masked
 from trellis.request_context import current_client_ip, current_request_id
 
 logger = logging.getLogger("trellis.security")
@@ -72,7 +73,11 @@ class DeniedAccessLogMiddleware:
             user=user,
             outcome="not_found" if isinstance(exception, Http404) else "forbidden",
             method=request.method,
-            path=request.path[:300],
+            path=link_tokens_masked(request.path)[:300],
             view=match.view_name if match else None,
-            object_ids={k: str(v)[:64] for k, v in (match.kwargs if match else {}).items()},
+            object_ids={
+                key: str(value)[:64]
+                for key, value in (match.kwargs if match else {}).items()
+                if key not in FORBIDDEN_KEYS  # a link's token is a secret, not an id
+            },
         )

@@ -6,8 +6,10 @@ fall back to a default: a missing SECRET_KEY stops the process at start.
 """
 
 from pathlib import Path
+from typing import Literal
 
 import environ
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from trellis.envvars import env_bool, env_int, env_list, env_str
@@ -30,6 +32,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-used-only-with-DEBUG-on"  # noqa: S105
 
+# Rotating SECRET_KEY: put the old one here until every session, signed cookie
+# and queued invitation or reset made with it has expired (a week by default).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -49,6 +55,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "trellis.accounts",
     "trellis.company",
     "trellis.audit",
@@ -66,13 +76,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "trellis.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "trellis.content_security.HtmlContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "trellis.accounts.middleware.SessionLifetimeMiddleware",
+    "trellis.accounts.middleware.TwoFactorMiddleware",
     "trellis.security_log.DeniedAccessLogMiddleware",
     "trellis.portal.middleware.CustomerLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -127,6 +140,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "portal:sign-in"
 LOGIN_REDIRECT_URL = "portal:home"
 
+# Two-factor sign-in (trellis/accounts/two_factor.py): the name authenticator
+# apps show beside the account; device keys and recovery codes are never shown
+# in the office's device pages (support removes a lost device, never reads it).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", default="Trellis")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Single-use links sent by email.
 INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", default=7)
 PASSWORD_RESET_LIFETIME_MINUTES = env_int("PASSWORD_RESET_LIFETIME_MINUTES", default=60)
@@ -170,6 +189,16 @@ PAYMENT_GATEWAY = env_str(
 )
 REQUEST_PHOTO_MAX_BYTES = env_int("REQUEST_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 REQUEST_PHOTO_MAX_COUNT = env_int("REQUEST_PHOTO_MAX_COUNT", default=5)
+# Refused from the file's header, before decoding: 60 MP passes the 48 and 50 MP
+# photos of today's phones (8160 x 6144 is 50.1 MP) and keeps a decoded photo
+# under ~180 MB of memory; a small file may claim a huge canvas.
+REQUEST_PHOTO_MAX_PIXELS = env_int("REQUEST_PHOTO_MAX_PIXELS", default=60_000_000)
+REQUEST_PHOTOS_PER_HOUR = env_int("REQUEST_PHOTOS_PER_HOUR", default=30)
+# Against card testing: tries to save a card (declined ones too) per customer
+# account and per client address an hour, and saved methods a contact may keep.
+CARD_SAVES_PER_ACCOUNT_PER_HOUR = env_int("CARD_SAVES_PER_ACCOUNT_PER_HOUR", default=5)
+CARD_SAVES_PER_IP_PER_HOUR = env_int("CARD_SAVES_PER_IP_PER_HOUR", default=10)
+PAYMENT_METHODS_PER_CONTACT = env_int("PAYMENT_METHODS_PER_CONTACT", default=10)
 
 # Email: captured to files under data/mail in development; SMTP otherwise.
 EMAIL_BACKEND = env_str(
@@ -195,6 +224,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", default=8)
 EMAIL_SENDING_TIMEOUT_MINUTES = env_int("EMAIL_SENDING_TIMEOUT_MINUTES", default=15)
 
+# `trellis import` refuses a file larger than IMPORT_MAX_BYTES before reading
+# it, and one nested deeper than IMPORT_MAX_DEPTH (the format needs 6 levels).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_DEPTH = env_int("IMPORT_MAX_DEPTH", default=20)
+
 # Background tasks, through the Tasks API (django-tasks, Django 6's django.tasks).
 # TASKS_BACKEND=immediate (the default: development, tests, demo) runs a task in
 # the process that enqueues it, after the transaction commits.
@@ -219,24 +253,68 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", default=60)
 SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", default=12)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
+# HTTPS, cookies and headers. Production (DEBUG off) is HTTPS-only unless told
+# otherwise; development on http://127.0.0.1 turns each of these off.
+# Behind a TLS-terminating proxy, the proxy says a request came over HTTPS.
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# HSTS is sent on HTTPS responses only. Preload is a separate decision: the
+# domain is then built into browsers and cannot easily leave HTTPS again.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Secure cookies travel over HTTPS only. With Secure, the session and CSRF
+# cookies take the __Host- prefix: the browser then refuses them unless they
+# are Secure, for this exact host, on path /, so no sibling subdomain or
+# plain-http page can set or overwrite them.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE_COOKIES else "sessionid"
+SESSION_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE_COOKIES else "csrftoken"
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True  # no script reads it
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax"] = "Lax"  # typed as set_cookie() takes it
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every HTML page (trellis/content_security.py).
+# Scripts: Trellis's static files, or inline with the request's nonce
+# ({{ request.csp_nonce }}); no page has inline scripts or on…= handlers.
+# Styles may be inline: the email preview in the office shows each message as
+# its recipient does, styled by attributes, and inside its iframe it runs
+# under this same policy; a style cannot run code, and with every fetch kept
+# to 'self' it cannot send anything elsewhere. img-src allows data: for the
+# signature pad, which redraws a signature sent back with a form error.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Every line names its request, so support can find it from the id on the 500 page.
-    "filters": {"request_context": {"()": "trellis.request_context.RequestContextLogFilter"}},
+    "filters": {
+        "request_context": {"()": "trellis.request_context.RequestContextLogFilter"},
+        "link_tokens": {"()": "trellis.log_secrets.LinkTokenFilter"},
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(client_ip)s] "
@@ -254,6 +332,8 @@ LOGGING = {
     # WeasyPrint narrates every render at INFO.
     "loggers": {
         "trellis.security": {"level": "INFO"},
+        # It names the path of every 4xx/5xx: a link's token must not be in it.
+        "django.request": {"filters": ["link_tokens"]},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

@@ -3,6 +3,9 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from trellis.office import two_factor as office_two_factor
+from trellis.office.sign_in import office_sign_in
+
 admin.site.site_header = "Trellis back office"
 admin.site.site_title = "Trellis back office"
 admin.site.index_title = "Back office"
@@ -10,6 +13,9 @@ admin.site.index_title = "Back office"
 handler500 = "trellis.errors.server_error"
 
 urlpatterns = [
+    # Before the admin's URLs, so it answers /office/login/ (reverse("admin:login") too).
+    path("office/login/", office_sign_in, name="office-sign-in"),
+    path("office/two-factor/", include(office_two_factor.urls)),
     path("office/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),

@@ -187,11 +187,11 @@ class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
 
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Every portal sign-in and forgot-password request, for support: an old
-    email typed at sign-in shows up here."""
+    """Every sign-in (portal and office), forgot-password request and bad link,
+    for support: an old email typed at sign-in shows up here."""
 
-    list_display = ["created_at", "kind", "email_tried", "result", "ip_address", "user"]
-    list_filter = ["kind", "result", "created_at"]
+    list_display = ["created_at", "side", "kind", "email_tried", "result", "ip_address", "user"]
+    list_filter = ["side", "kind", "result", "created_at"]
     list_select_related = ["user__contact"]
     search_fields = ["email_tried", "=ip_address", "user__contact__email"]
     date_hierarchy = "created_at"

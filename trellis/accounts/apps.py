@@ -6,8 +6,22 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
+        from trellis.accounts import checks  # noqa: F401  (registers the deploy checks)
         from trellis.accounts.middleware import session_clock_start
+        from trellis.accounts.sign_in import sign_out_record
 
         user_logged_in.connect(session_clock_start, dispatch_uid="trellis.session_clock")
+        user_logged_out.connect(sign_out_record, dispatch_uid="trellis.sign_out_record")
+
+        # Deactivating an account ends its sessions (trellis/accounts/sessions.py).
+        from django.db.models.signals import post_save, pre_save
+
+        from trellis.accounts.models import User
+        from trellis.accounts.sessions import end_sessions_of_deactivated, note_deactivation
+
+        pre_save.connect(note_deactivation, sender=User, dispatch_uid="trellis.deactivation")
+        post_save.connect(
+            end_sessions_of_deactivated, sender=User, dispatch_uid="trellis.deactivation"
+        )

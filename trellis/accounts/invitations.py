@@ -23,7 +23,7 @@ from trellis.customers.models import Contact
 from trellis.mail.compose import compose_from_template
 from trellis.mail.models import EmailTemplate, OutgoingEmail
 from trellis.mail.senders import sender_on_behalf_of
-from trellis.mail.services import email_queue
+from trellis.mail.services import email_links_forget, email_queue
 
 INVITE_PERMISSION = "customers.invite_contact"
 
@@ -125,6 +125,9 @@ def contact_invite(*, contact: Contact, invited_by: User) -> AccessToken:
             sender=sender_on_behalf_of(staff=invited_by, company=company),
             contact=contact,
             about=invitation,
+            # The outbox keeps the link masked: only the customer gets one that works.
+            link_secret=raw,
+            link_expires_at=invitation.expires_at,
         )
         invitation.save(update_fields=["email"])
         audit_record(action="contact.invited", actor=invited_by, target=contact)
@@ -167,8 +170,10 @@ def invitation_accept(*, raw_token: str, first_name: str, last_name: str, passwo
         user = User(contact=contact)
         user.set_password(password)
         user.save()
-        AccessToken.objects.filter(
+        pending = AccessToken.objects.filter(
             contact=contact, used_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        )
+        email_links_forget(email_ids=pending.values_list("email_id", flat=True))
+        pending.update(revoked_at=timezone.now())
         audit_record(action="contact.invitation_accepted", actor=user, target=contact)
     return user

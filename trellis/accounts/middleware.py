@@ -1,4 +1,4 @@
-"""Session lifetime, on every request."""
+"""Session lifetime and two-factor sign-in, on every request."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from trellis.accounts.two_factor import two_factor_enabled, two_factor_required
 
 SIGNED_IN_AT = "trellis.signed_in_at"
 SEEN_AT = "trellis.seen_at"
@@ -40,3 +45,58 @@ class SessionLifetimeMiddleware:
             elif now - seen_at >= SEEN_RESOLUTION_SECONDS:
                 request.session[SEEN_AT] = now
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Holds a signed-in account at its second step until it is done.
+
+    After django-otp's OTPMiddleware, which says whether this session was
+    verified with a device (request.user.is_verified()). An account with an
+    authenticator app whose session is not verified sees only the code page of
+    its side; staff who must use two-factor (trellis.accounts.two_factor) and
+    have no app yet see only the set-up page. Signing in and out, the language
+    switch and static files stay open to them. A staff member viewing the
+    portal as a customer is held like on any other page: a preview is a staff
+    session.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        held = _held_at(request)
+        if held is not None and request.path_info not in _open_paths(held):
+            target = reverse(held)
+            if request.method == "GET" and not request.headers.get("HX-Request"):
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(target)
+        return self.get_response(request)
+
+
+# The code page of each side, and the set-up page for staff who must use it.
+PORTAL_VERIFY = "portal:two-factor-verify"
+OFFICE_VERIFY = "office-two-factor:verify"
+OFFICE_SET_UP = "office-two-factor:set-up"
+
+
+def _held_at(request: HttpRequest) -> str | None:
+    """The page this request's account must finish at, or None if it is free."""
+    user = request.user
+    if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]
+        return None
+    if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return None
+    staff = user.is_staff
+    if two_factor_enabled(user):
+        return OFFICE_VERIFY if staff else PORTAL_VERIFY
+    if staff and two_factor_required(user):
+        return OFFICE_SET_UP
+    return None
+
+
+def _open_paths(held: str) -> set[str]:
+    """The page itself, signing in (as someone else) and out, the language switch."""
+    side = ("admin:login", "admin:logout") if held.startswith("office") else (
+        "portal:sign-in", "portal:sign-out"
+    )  # fmt: skip
+    return {reverse(name) for name in (held, *side, "set_language")}

@@ -161,24 +161,46 @@ class AccessToken(models.Model):
 
 
 class AccessAttempt(models.Model):
-    """Every portal sign-in and forgot-password request, whatever its outcome:
-    what support looks at, and what throttling counts."""
+    """Every sign-in (portal and office), forgot-password request and refused
+    link, whatever its outcome: what support looks at, and what throttling
+    counts (trellis.accounts.attempts)."""
 
     class Kind(models.TextChoices):
         SIGN_IN = "sign_in", "Sign-in"
         PASSWORD_RESET = "password_reset", "Forgot password"
+        INVITATION = "invitation", "Invitation link"
+        RESET_LINK = "reset_link", "Password reset link"
+
+    class Side(models.TextChoices):
+        PORTAL = "portal", "Portal"
+        OFFICE = "office", "Back office"
 
     class Result(models.TextChoices):
         SIGNED_IN = "signed_in", "Signed in"
         WRONG_CREDENTIALS = "wrong_credentials", "Wrong email or password"
+        RECEIVED = "received", "Received, being handled"
         RESET_SENT = "reset_sent", "Reset link sent"
         NO_ACCOUNT = "no_account", "No account with this email"
+        BAD_LINK = "bad_link", "Link not valid"
         THROTTLED = "throttled", "Refused: too many attempts"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    side = models.CharField(max_length=8, choices=Side.choices, default=Side.PORTAL)
     created_at = models.DateTimeField(default=timezone.now)
     email_tried = models.CharField(max_length=320)
+    account_key = models.CharField(
+        max_length=320,
+        blank=True,
+        default="",
+        help_text="The email folded so that look-alike spellings share one throttling bucket.",
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    device = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="The trusted device cookie the attempt came with, if any.",
+    )
     user = models.ForeignKey(
         "accounts.User",
         null=True,
@@ -193,7 +215,13 @@ class AccessAttempt(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["kind", "email_tried", "-created_at"], name="attempt_by_email"),
+            models.Index(fields=["kind", "account_key", "-created_at"], name="attempt_by_account"),
             models.Index(fields=["kind", "ip_address", "-created_at"], name="attempt_by_ip"),
+            models.Index(
+                fields=["device", "-created_at"],
+                name="attempt_by_device",
+                condition=~models.Q(device=""),
+            ),
             models.Index(fields=["user", "-created_at"], name="attempt_by_user"),
         ]
 

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from trellis.accounts.attempts import attempt_record, password_reset_throttled
 from trellis.accounts.models import AccessAttempt, AccessToken, User
-from trellis.accounts.selectors import account_for_sign_in_email
 from trellis.accounts.tokens import token_consume, token_issue
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
@@ -84,6 +83,9 @@ def password_reset_send(*, contact: Contact, sent_by: User | None = None) -> Acc
             },
             contact=contact,
             about=token,
+            # The outbox keeps the link masked: only the customer gets one that works.
+            link_secret=raw,
+            link_expires_at=token.expires_at,
         )
         token.save(update_fields=["email"])
         audit_record(action="contact.password_reset_sent", actor=sent_by, target=contact)
@@ -91,20 +93,22 @@ def password_reset_send(*, contact: Contact, sent_by: User | None = None) -> Acc
 
 
 def password_reset_request(*, email: str, ip: str | None) -> None:
-    """Forgot password. Says nothing to the caller: the page reads the same
-    whether or not the email belongs to an account."""
+    """Forgot password. Says nothing to the caller, and does the same work
+    whoever is asked: it records the request and queues one task, which looks
+    the account up and sends the link (trellis.accounts.tasks). So neither the
+    page nor its timing tells whether the email belongs to an account, as long
+    as tasks run in a worker (TASKS_BACKEND=database; see accounts/checks.py)."""
+    from trellis.accounts.tasks import password_reset_requested  # it imports this module
+
     kind = AccessAttempt.Kind.PASSWORD_RESET
-    if password_reset_throttled(email=email):
+    if password_reset_throttled(email=email, ip=ip):
         attempt_record(kind=kind, email=email, ip=ip, result=AccessAttempt.Result.THROTTLED)
+        security_event("password.reset_request_throttled", outcome="refused")
         return
-    account = account_for_sign_in_email(email=email)
-    if account is None or account.contact is None or not account.is_active:
-        attempt_record(kind=kind, email=email, ip=ip, result=AccessAttempt.Result.NO_ACCOUNT)
-        return
-    password_reset_send(contact=account.contact)
-    attempt_record(
-        kind=kind, email=email, ip=ip, result=AccessAttempt.Result.RESET_SENT, user=account
-    )
+    attempt = attempt_record(kind=kind, email=email, ip=ip, result=AccessAttempt.Result.RECEIVED)
+    # Queued at once rather than on commit: the attempt row is already written
+    # (or, inside a transaction, the database queue's row commits with it).
+    password_reset_requested.enqueue(attempt_id=attempt.pk)
 
 
 def password_reset_complete(*, raw_token: str, password: str) -> User:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
 
 from trellis.accounts.models import User
 from trellis.customers.models import Contact
@@ -17,11 +18,11 @@ def account_for_sign_in_email(*, email: str) -> User | None:
     email = email.strip()
     if not email:
         return None
-    staff = User.objects.filter(contact__isnull=True, email__iexact=email).first()
+    staff = _signing_in_with(User.objects.filter(contact__isnull=True), "email", email).first()
     if staff is not None:
         return staff
     customers = list(
-        User.objects.select_related("contact").filter(contact__email__iexact=email)[:2]
+        _signing_in_with(User.objects.select_related("contact"), "contact__email", email)[:2]
     )
     if len(customers) > 1:
         # Refused elsewhere (invitations, contact edits); if it happens anyway,
@@ -32,6 +33,13 @@ def account_for_sign_in_email(*, email: str) -> User | None:
         )
         return None
     return customers[0] if customers else None
+
+
+def _signing_in_with(users: QuerySet[User], field: str, email: str) -> QuerySet[User]:
+    # LOWER() on both sides, in the database: the same folding on SQLite and
+    # PostgreSQL (iexact's UPPER() turns a dotless i (U+0131) into I on PostgreSQL only),
+    # and the lower-case indexes on the email columns serve it.
+    return users.alias(sign_in_email=Lower(field)).filter(sign_in_email=Lower(Value(email)))
 
 
 def email_taken_by_another_account(*, email: str, contact: Contact | None = None) -> bool:

@@ -11,14 +11,17 @@ from django.utils import timezone
 
 from trellis.accounts.models import AccessToken, User
 from trellis.customers.models import Contact
+from trellis.mail.services import email_links_forget
+from trellis.security_log import security_event
 
 # 32 random bytes: 256 bits, well past the 128 the issue asks for.
 TOKEN_BYTES = 32
 
 
 class TokenInvalid(Exception):
-    """The link is unknown, used, revoked or expired. Callers show one message
-    for all of these, so a link reveals nothing about which."""
+    """The link is unknown, used, revoked or expired, or went to an address that
+    is no longer the contact's. Callers show one message for all of these, so a
+    link reveals nothing about which."""
 
 
 def token_hash(raw: str) -> str:
@@ -40,9 +43,12 @@ def token_issue(
     now = timezone.now()
     raw = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
-        AccessToken.objects.filter(
+        earlier = AccessToken.objects.filter(
             contact=contact, purpose=purpose, used_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
+        )
+        # Their links stop working: an email still waiting to carry one must not.
+        email_links_forget(email_ids=earlier.values_list("email_id", flat=True))
+        earlier.update(revoked_at=now)
         token = AccessToken.objects.create(
             contact=contact,
             purpose=purpose,
@@ -64,6 +70,7 @@ def token_find(*, raw: str, purpose: str) -> AccessToken:
     )
     if token is None or token.state != AccessToken.State.PENDING:
         raise TokenInvalid
+    _require_same_address(token, current=token.contact.email)
     return token
 
 
@@ -76,6 +83,24 @@ def token_consume(*, raw: str, purpose: str) -> AccessToken:
     )
     if token is None or token.state != AccessToken.State.PENDING:
         raise TokenInvalid
+    current = Contact.objects.filter(pk=token.contact_id).values_list("email", flat=True).get()
+    _require_same_address(token, current=current)
     token.used_at = timezone.now()
     token.save(update_fields=["used_at"])
+    email_links_forget(email_ids=[token.email_id])
     return token
+
+
+def _require_same_address(token: AccessToken, *, current: str) -> None:
+    """A link works only while the address it was sent to is still the
+    contact's: once staff or the customer change it, whoever reads the old
+    mailbox (a former employee, a lapsed domain) must not get in with it."""
+    if token.sent_to.strip().casefold() == (current or "").strip().casefold():
+        return
+    security_event(
+        "token.refused",
+        outcome="address_changed",
+        purpose=token.purpose,
+        contact_id=token.contact_id,
+    )
+    raise TokenInvalid

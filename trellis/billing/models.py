@@ -177,6 +177,35 @@ class PaymentMethod(models.Model):
         return (self.exp_year, self.exp_month) < (day.year, day.month)
 
 
+class CardSaveAttempt(models.Model):
+    """A customer's try at saving a card with the processor, whatever came of
+    it: what the card-testing throttle counts (trellis.billing.throttles).
+    A card tester's tries are mostly declined, so the saved methods alone
+    would not show them. Nothing of the card is kept."""
+
+    class Result(models.TextChoices):
+        ASKED = "asked", "Sent to the processor, no answer recorded"
+        SAVED = "saved", "Saved"
+        DECLINED = "declined", "Declined by the processor"
+
+    # SET_NULL: a deleted contact's tries still count against the address they came from.
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    result = models.CharField(max_length=10, choices=Result.choices, default=Result.ASKED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["contact", "created_at"], name="card_attempt_by_contact"),
+            models.Index(fields=["ip_address", "created_at"], name="card_attempt_by_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card save attempt {self.pk}: {self.result}"
+
+
 class Payment(models.Model):
     """Money received, or being received, on an invoice: the records an invoice's
     amount paid is derived from (trellis.billing.ledger).

@@ -14,11 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
-from trellis.billing import cards
+from trellis.billing import cards, throttles
 from trellis.billing.gateways import get_gateway
-from trellis.billing.gateways.base import CardDetails
-from trellis.billing.models import PaymentMethod
+from trellis.billing.gateways.base import CardDetails, PaymentDeclined
+from trellis.billing.models import CardSaveAttempt, PaymentMethod
 from trellis.customers.models import Contact
+from trellis.security_log import security_event
+
+Result = CardSaveAttempt.Result
 
 REMOVED = _("This payment method was removed.")
 EXPIRED_NOT_DEFAULT = _("An expired card cannot be your default payment method.")
@@ -44,20 +47,49 @@ def _lock(contact: Contact) -> None:
 
 
 def payment_method_add(
-    *, contact: Contact, card: CardDetails, saved_by: User | None, make_default: bool
+    *,
+    contact: Contact,
+    card: CardDetails,
+    saved_by: User | None,
+    make_default: bool,
+    one_time: bool = False,
 ) -> PaymentMethod:
     """Save `card` with the processor and keep what may be kept of it.
 
-    Raises ValidationError if the card breaks a rule (before the processor is
-    called) and PaymentDeclined if the processor refuses it; nothing is saved
-    then. `saved_by` is the staff member saving it for the contact, or None
-    when the contact saves it. The first method becomes the default.
+    Raises ValidationError if the card breaks a rule or a limit of
+    trellis.billing.throttles (before the processor is called: the contact
+    keeps as many methods as allowed, or, for a customer, too many cards were
+    tried in the last hour) and PaymentDeclined if the processor refuses it;
+    nothing is saved then. `saved_by` is the staff member saving it for the
+    contact, or None when the contact saves it. The first method becomes the
+    default. A `one_time` card (paid with once, then removed) is not held to the
+    number of methods a contact keeps.
     """
     checked = cards.card_check(card, today=timezone.localdate())
-    saved = get_gateway().tokenize(card=checked.card, idempotency_key=uuid.uuid4().hex)
+    attempt = None
+    with transaction.atomic():
+        _lock(contact)
+        if not one_time:
+            throttles.payment_methods_room_check(contact=contact, saved_by=saved_by)
+        if saved_by is None:
+            attempt = throttles.card_save_attempt_record(contact=contact)
+    try:
+        saved = get_gateway().tokenize(card=checked.card, idempotency_key=uuid.uuid4().hex)
+    except PaymentDeclined as declined:
+        if attempt is not None:
+            throttles.card_save_attempt_answered(attempt=attempt, result=Result.DECLINED)
+        security_event(
+            "payment_method.declined",
+            user=saved_by or throttles.account_of(contact),
+            outcome=declined.code,
+            contact_id=contact.pk,
+        )
+        raise
     brand = saved.brand if saved.brand in PaymentMethod.Brand.values else checked.brand
     with transaction.atomic():
         _lock(contact)
+        if not one_time:  # again: another save may have taken the last place meanwhile
+            throttles.payment_methods_room_check(contact=contact, saved_by=saved_by)
         current = payment_methods_of(contact=contact)
         default = make_default or not current.filter(is_default=True).exists()
         if default:
@@ -88,6 +120,8 @@ def payment_method_add(
                     "default": default,
                 },
             )
+        if attempt is not None:
+            throttles.card_save_attempt_answered(attempt=attempt, result=Result.SAVED)
     return method
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,9 @@ from django.core.management import call_command
 from django.test import override_settings
 from playwright.sync_api import Browser, Page
 
+from trellis.accounts.models import User
+from trellis.accounts.two_factor import totp_code_now
+from trellis.conftest import authenticator_app
 from trellis.testing.factories import DEFAULT_PASSWORD
 
 TIMEOUT_MS = 15_000
@@ -36,13 +40,27 @@ def portal_signed_in(
 def office_signed_in(
     browser: Browser, base_url: str, email: str, password: str = DEFAULT_PASSWORD
 ) -> Page:
-    """A page of the back office, the staff member with this email signed in."""
+    """A page of the back office, the staff member with this email signed in:
+    with the password, then, for staff who must use two-factor sign-in, a code
+    from their authenticator app (one is set up for them if they have none)."""
+    device = authenticator_app(User.objects.get(email__iexact=email))
     page = _new_page(browser)
     page.goto(f"{base_url}/office/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    if device is not None:
+        two_factor_code_enter(page, device)
     return page
+
+
+def two_factor_code_enter(page: Page, device: Any) -> None:
+    """On the code page after the password, type what the authenticator app shows."""
+    page.wait_for_url(re.compile(r"/two-factor/"))
+    device.refresh_from_db()  # a code works once: the next one if this one was used
+    page.get_by_label("Code").fill(totp_code_now(device))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(lambda url: "/two-factor/" not in url)
 
 
 def demo_start() -> str:
@@ -54,6 +72,20 @@ def demo_start() -> str:
     with override_settings(DEBUG=True):  # demo_accounts sets published passwords: DEBUG only
         call_command("demo_accounts", stdout=io.StringIO())
     return printed.getvalue()
+
+
+def link_delivered_to(address: str, path: str) -> str:
+    """The first link to `path` (such as "/invitation/") in the last email
+    delivered to `address`: the customer's inbox. The office shows such links
+    masked, so this is the only place a working one is."""
+    from django.core import mail
+
+    for message in reversed(mail.outbox):
+        if address in message.to:
+            match = re.search(rf"https?://\S+{re.escape(path)}\S+", str(message.body))
+            if match:
+                return match[0]
+    raise AssertionError(f"no email with a {path} link was delivered to {address}")
 
 
 def fill_card(page, number, cvv="123"):

@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any, NoReturn
 
+from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 
 from trellis.accounts.models import User
@@ -18,7 +19,17 @@ from trellis.imports.fields import ImportResult
 from trellis.imports.validation import validate_document
 from trellis.imports.writer import Writer
 
-__all__ = ["ImportRejected", "ImportResult", "import_document", "parse_document"]
+__all__ = [
+    "ImportRejected",
+    "ImportResult",
+    "ImportTooLarge",
+    "import_document",
+    "parse_document",
+    "size_check",
+]
+
+# How deep a file of the format goes: {"issues": [{"comments": [{"author": {…}}]}]}.
+FORMAT_DEPTH = 6
 
 
 class ImportRejected(Exception):
@@ -29,18 +40,70 @@ class ImportRejected(Exception):
         self.problems = problems
 
 
+class ImportTooLarge(ValueError):
+    """The file is refused unread: it is larger, or nested deeper, than an
+    import may be. The message names the limit and its setting."""
+
+
+def size_check(*, size: int) -> None:
+    """Raise ImportTooLarge for a file of `size` bytes over IMPORT_MAX_BYTES."""
+    limit = settings.IMPORT_MAX_BYTES
+    if size > limit:
+        raise ImportTooLarge(
+            f"the file is {_megabytes(size)}, more than the {_megabytes(limit)} an import "
+            "file may be (the IMPORT_MAX_BYTES setting). Split it into smaller files: "
+            "importing is by external id, so they can be imported one after another."
+        )
+
+
 def parse_document(text: str | bytes) -> Any:
     """Parse an import file's JSON, reading every number as an exact Decimal.
 
-    Raises ValueError (json.JSONDecodeError for a syntax error) for text that is
-    not JSON, a NaN or Infinity, or an object that repeats a key.
+    Raises ImportTooLarge for a file over IMPORT_MAX_BYTES or nested deeper
+    than IMPORT_MAX_DEPTH, and ValueError (json.JSONDecodeError for a syntax
+    error) for text that is not JSON, a NaN or Infinity, or an object that
+    repeats a key.
     """
-    return json.loads(
-        text,
-        parse_float=Decimal,
-        parse_constant=_refuse_constant,
-        object_pairs_hook=_object_without_repeated_keys,
+    size_check(size=len(text.encode()) if isinstance(text, str) else len(text))
+    try:
+        data = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_object_without_repeated_keys,
+        )
+    except RecursionError:
+        # Deeper than the parser can go: far deeper than the limit.
+        raise _too_deep() from None
+    if _deeper_than(data, settings.IMPORT_MAX_DEPTH):
+        raise _too_deep()
+    return data
+
+
+def _too_deep() -> ImportTooLarge:
+    return ImportTooLarge(
+        f"it is nested more than {settings.IMPORT_MAX_DEPTH} levels deep (the "
+        f"IMPORT_MAX_DEPTH setting); the import format needs {FORMAT_DEPTH}."
     )
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    # A walk with a list of its own, not recursion: the depth is what is in doubt.
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size:,} bytes"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
 
 
 def _refuse_constant(name: str) -> NoReturn:

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class IssuesConfig(AppConfig):
     name = "trellis.issues"
     label = "issues"
+
+    def ready(self) -> None:
+        from trellis.issues.photos import pillow_limit_set
+
+        pillow_limit_set()

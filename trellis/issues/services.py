@@ -3,37 +3,23 @@ comments on one, with photos; staff reply in the office, publicly or not."""
 
 from __future__ import annotations
 
-import io
-import logging
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from PIL import Image, ImageOps
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property
 from trellis.issues.models import Comment, Issue, Photo
+from trellis.issues.photos import CheckedPhoto
 from trellis.mail.services import email_staff_notify
 from trellis.refusals import Refused
 from trellis.visibility import SectionOn, visible_issues, visible_properties
-
-logger = logging.getLogger(__name__)
-
-# The formats a photo may be in, by the name Pillow gives the decoder that read it.
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
 class RequestNotVisible(Exception):
@@ -41,107 +27,7 @@ class RequestNotVisible(Exception):
     request. The portal answers 404: it never says that the object exists."""
 
 
-@dataclass(frozen=True)
-class CheckedPhoto:
-    """A photo that decoded as an image we take, re-encoded without its metadata."""
-
-    content: bytes
-    content_type: str
-    original_name: str
-
-
-# --- photos ----------------------------------------------------------------
-
-
-def request_photos_check(*, photos: Sequence[UploadedFile]) -> list[CheckedPhoto]:
-    """Decode each photo and re-encode it, or refuse them all with a ValidationError
-    whose messages name each bad file in the customer's words. The services take
-    photos only in the form this returns, so none is stored unchecked.
-
-    The file name and the content type the browser sent are the customer's to
-    choose, so neither is trusted: a photo is what Pillow decodes as JPEG, PNG or
-    WebP. Re-encoding drops the EXIF block, where a phone writes the GPS position
-    of the customer's home, after turning the picture the way EXIF said to.
-    """
-    max_count = settings.REQUEST_PHOTO_MAX_COUNT
-    if len(photos) > max_count:
-        raise ValidationError(
-            ngettext(
-                "You can attach at most %(count)d photo at a time.",
-                "You can attach at most %(count)d photos at a time.",
-                max_count,
-            )
-            % {"count": max_count},
-            code="too_many",
-        )
-    checked, errors = [], []
-    for photo in photos:
-        try:
-            checked.append(_photo_check(photo))
-        except ValidationError as error:
-            errors.append(error)
-    if errors:
-        raise ValidationError(errors)
-    return checked
-
-
-def _photo_check(photo: UploadedFile) -> CheckedPhoto:
-    name = (photo.name or "").rsplit("/", 1)[-1][:200]
-    max_bytes = settings.REQUEST_PHOTO_MAX_BYTES
-    if photo.size is None or photo.size > max_bytes:
-        raise ValidationError(
-            _("“%(name)s” is larger than %(size)s. Choose a smaller photo.")
-            % {"name": name, "size": filesizeformat(max_bytes)},
-            code="too_large",
-        )
-    try:
-        photo.seek(0)
-        with warnings.catch_warnings():
-            # Past this many pixels Pillow only warns; a photo that big is refused.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(photo, formats=list(PHOTO_FORMATS)) as image:
-                image.load()
-                image_format = image.format or ""
-                content = _reencoded(image, image_format)
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise ValidationError(
-            _("“%(name)s” has too many pixels. Choose a smaller photo.") % {"name": name},
-            code="too_many_pixels",
-        ) from None
-    except Exception:  # whatever a decoder raises on a non-image, it is not one
-        # Kept with its traceback, should a real photo ever be refused by mistake.
-        logger.info("Photo %r refused: it does not decode", name, exc_info=True)
-        raise ValidationError(
-            _("“%(name)s” is not a photo we can use. Choose a JPEG, PNG or WebP image.")
-            % {"name": name},
-            code="not_an_image",
-        ) from None
-    return CheckedPhoto(
-        content=content, content_type=PHOTO_FORMATS[image_format], original_name=name
-    )
-
-
-# What a saved image may carry over from the original: the rest (EXIF, XMP,
-# comments, text chunks) is metadata the customer never meant to send us.
-KEPT_INFO = ("transparency",)
-
-
-def _reencoded(image: Image.Image, image_format: str) -> bytes:
-    upright = ImageOps.exif_transpose(image)  # a copy, turned the way EXIF said
-    icc_profile = image.info.get("icc_profile")
-    upright.info = {key: upright.info[key] for key in KEPT_INFO if key in upright.info}
-    options: dict[str, object] = {"icc_profile": icc_profile} if icc_profile else {}
-    if image_format == "JPEG":
-        if upright.mode not in ("RGB", "L", "CMYK"):
-            upright = upright.convert("RGB")
-        options |= {"quality": 90}
-    elif image_format == "WEBP":
-        if upright.mode not in ("RGB", "RGBA"):
-            upright = upright.convert("RGBA" if upright.has_transparency_data else "RGB")
-        options |= {"quality": 90}
-    out = io.BytesIO()
-    upright.save(out, image_format, **options)
-    return out.getvalue()
+# --- photos (checked by trellis.issues.photos before they come here) ----------
 
 
 def _photos_save(

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import urlize
 from django.urls import NoReverseMatch, URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.text import Truncator
 
@@ -18,6 +18,8 @@ from trellis.accounts.models import User
 from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact
 from trellis.mail.delivery import email_retry
+from trellis.mail.headers import header_safe
+from trellis.mail.links import MASK
 from trellis.mail.models import EmailTemplate, OutgoingAttachment, OutgoingEmail
 from trellis.office.readonly import ReadOnlyAdminMixin
 
@@ -97,7 +99,12 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ("Text", {"fields": ["text_body"]}),
         ("HTML", {"fields": ["html_body"]}),
     ]
-    readonly_fields = ["about_link", "attachment_list", "text_body", "html_body"]
+    readonly_fields = ["about_link", "attachment_list", "text_body", "html_body", "masked_link"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: OutgoingEmail | None = None) -> Any:
+        if obj is None or not obj.has_masked_link:
+            return self.fieldsets
+        return [(None, {"fields": [*MESSAGE_FIELDS, "masked_link"]}), *self.fieldsets[1:]]
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("mail.change_outgoingemail")
@@ -158,12 +165,24 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             ),
         )
 
+    @admin.display(description="link")
+    def masked_link(self, email: OutgoingEmail) -> str:
+        return format_html(
+            "The link in this email is shown here as {}: the link that works went only to "
+            "{}. To help the customer in, send them a new invitation or password reset from "
+            "their contact's page.",
+            MASK,
+            email.to_address,
+        )
+
     @admin.display(description="text")
     def text_body(self, email: OutgoingEmail) -> str:
-        # Links are clickable, so staff can follow an invitation link from here.
+        # Links are clickable, so staff can check where an email points; a
+        # masked one leads nowhere, so it stays text.
+        text = email.body_text
+        shown = escape(text) if email.has_masked_link else urlize(text, autoescape=True)
         return format_html(
-            '<div style="white-space: pre-wrap; font-family: monospace">{}</div>',
-            urlize(email.body_text, autoescape=True),
+            '<div style="white-space: pre-wrap; font-family: monospace">{}</div>', shown
         )
 
     @admin.display(description="HTML")
@@ -213,7 +232,10 @@ def _links_open_in_new_tab(html: str) -> str:
 
 
 def _attachment_disposition(filename: str) -> str:
-    return content_disposition_header(as_attachment=True, filename=filename) or "attachment"
+    return (
+        content_disposition_header(as_attachment=True, filename=header_safe(filename))
+        or "attachment"
+    )
 
 
 @admin.register(EmailTemplate)

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from trellis.company.models import Company
+from trellis.mail.headers import header_safe
 from trellis.mail.models import FILL_IN, EmailTemplate
 
 DEFAULT_TEMPLATES: dict[tuple[str, str], tuple[str, str]] = {
@@ -83,7 +84,7 @@ def compose_from_template(
 ) -> Composed:
     template = email_template_for(kind=kind, language=language)
     text = fill_in(template.body, values)
-    subject = " ".join(fill_in(template.subject, values).split())
+    subject = header_safe(fill_in(template.subject, values))
     html = render_to_string(
         "mail/layout.html",
         {"company": company, "body": mark_safe(_as_html(text)), "language": language},  # noqa: S308 (escaped above)
@@ -100,4 +101,5 @@ def compose_from_files(
         subject = render_to_string(f"mail/{name}_subject.txt", context)
         text = render_to_string(f"mail/{name}_body.txt", context)
         html = render_to_string(f"mail/{name}_body.html", context)
-    return Composed(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)
+    # A subject holds names and titles people typed: one line, whatever they held.
+    return Composed(subject=header_safe(subject), text=text.strip() + "\n", html=html)

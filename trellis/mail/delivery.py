@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
+from trellis.mail.headers import header_safe
+from trellis.mail.links import InvalidToken, link_unmask, secret_open
 from trellis.mail.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,30 @@ UNKNOWN_OUTCOME = (
     "whether the mail server accepted this message. It was not sent again "
     "automatically, to avoid sending it twice; retry it by hand if it did not arrive."
 )
+
+
+LINK_GONE = (
+    "The link in this email no longer works (it was used, replaced by a newer one, "
+    "or expired), so it was not sent. Send the customer a new invitation or password "
+    "reset instead."
+)
+LINK_UNREADABLE = (
+    "The link in this email cannot be read back: SECRET_KEY changed and the old key is "
+    "not in SECRET_KEY_FALLBACKS. Send the customer a new invitation or password reset."
+)
+
+
+class Undeliverable(Exception):
+    """The email must not be sent as it is, now or on a later attempt."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the recipient receives: the stored email with its link working."""
+
+    subject: str
+    text: str
+    html: str
 
 
 @dataclass
@@ -67,6 +93,8 @@ def email_deliver(*, email_id: int) -> OutgoingEmail | None:
     email = OutgoingEmail.objects.get(pk=email_id)
     try:
         _send(email)
+    except Undeliverable as error:
+        return _record_failure(email, error, final=True)
     except Exception as error:
         # Anything the backend raises (a refused connection, a timeout, a
         # rejected recipient) is one failed attempt; the row records it.
@@ -82,6 +110,7 @@ def email_deliver_due(*, limit: int = 100) -> DueRun:
     it twice, so it is marked failed for staff to retry by hand.
     """
     run = DueRun(interrupted=_fail_interrupted())
+    _forget_expired_links()
     due = (
         OutgoingEmail.objects.filter(status=Status.QUEUED, next_attempt_at__lte=timezone.now())
         .order_by("next_attempt_at", "pk")
@@ -155,23 +184,47 @@ def email_enqueue_delivery(*, email_id: int, run_after: dt.datetime | None = Non
     transaction.on_commit(enqueue)
 
 
+def email_content_as_sent(*, email: OutgoingEmail) -> Content:
+    """The subject and bodies as the recipient gets them: with the link's token
+    in place of its mask. Raises Undeliverable when the link no longer works."""
+    expires_at = email.link_expires_at
+    if expires_at is None:  # no masked link: the email as stored
+        return Content(email.subject, email.body_text, email.body_html)
+    if not email.link_secret or expires_at <= timezone.now():
+        raise Undeliverable(LINK_GONE)
+    try:
+        secret = secret_open(email.link_secret)
+    except InvalidToken:
+        raise Undeliverable(LINK_UNREADABLE) from None
+    return Content(
+        subject=link_unmask(email.subject, secret=secret),
+        text=link_unmask(email.body_text, secret=secret),
+        html=link_unmask(email.body_html, secret=secret),
+    )
+
+
 def _send(email: OutgoingEmail) -> None:
+    content = email_content_as_sent(email=email)
     connection = get_connection(fail_silently=False)
+    # Headers are made one line again here too: rows queued before names were
+    # cleaned would otherwise fail on every attempt.
     message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.body_text,
-        from_email=email.from_address,
+        subject=header_safe(content.subject),
+        body=content.text,
+        from_email=header_safe(email.from_address),
         to=[email.to_address],
-        reply_to=[email.reply_to] if email.reply_to else None,
+        reply_to=[header_safe(email.reply_to)] if email.reply_to else None,
         # The same Message-ID on every attempt lets the recipient's server and
         # support staff recognise the message whatever happened in between.
         headers={"Message-ID": email.message_id},
         connection=connection,
     )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    if content.html:
+        message.attach_alternative(content.html, "text/html")
     for attachment in email.attachments.all():
-        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+        message.attach(
+            header_safe(attachment.filename), bytes(attachment.content), attachment.content_type
+        )
 
     connection.open()
     try:
@@ -191,20 +244,25 @@ def _record_sent(email: OutgoingEmail) -> OutgoingEmail:
     now = timezone.now()
     # Whatever became of the row meanwhile (given up on as interrupted, or
     # queued again by hand), it has now been sent, and must not be sent again.
+    # The link's token has reached the recipient: the outbox keeps it no longer.
     OutgoingEmail.objects.filter(pk=email.pk).exclude(status=Status.SENT).update(
-        status=Status.SENT, sent_at=now, last_error="", updated_at=now
+        status=Status.SENT, sent_at=now, last_error="", link_secret="", updated_at=now
     )
     email.refresh_from_db()
     logger.info("Email %s sent (attempt %s)", email.pk, email.attempts)
     return email
 
 
-def _record_failure(email: OutgoingEmail, error: Exception) -> OutgoingEmail:
+def _record_failure(
+    email: OutgoingEmail, error: Exception, *, final: bool = False
+) -> OutgoingEmail:
     now = timezone.now()
     # Only the exception's own text: never the message body.
-    message = f"{type(error).__name__}: {error}"[:2000]
+    message = str(error) if final else f"{type(error).__name__}: {error}"[:2000]
     max_attempts = settings.EMAIL_MAX_ATTEMPTS
-    if email.attempts >= max_attempts:
+    # A failed email keeps its link's token: staff may retry it by hand, and
+    # the token is dropped when its link stops working (_forget_expired_links).
+    if final or email.attempts >= max_attempts:
         status, next_attempt_at = Status.FAILED, email.next_attempt_at
     else:
         status, next_attempt_at = Status.QUEUED, now + backoff(attempts=email.attempts)
@@ -247,6 +305,14 @@ def _task_queue_defers() -> bool:
     from trellis.mail.tasks import deliver_email
 
     return bool(deliver_email.get_backend().supports_defer)
+
+
+def _forget_expired_links() -> None:
+    # An email given up on, or never retried, must not keep a token past the
+    # time its link would have worked.
+    OutgoingEmail.objects.filter(link_expires_at__lte=timezone.now()).exclude(
+        link_secret=""
+    ).update(link_secret="")
 
 
 def _fail_interrupted() -> int:

@@ -52,6 +52,19 @@ class OutgoingEmail(models.Model):
     )
     about_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
     about_id = models.CharField(max_length=64, blank=True)
+    # An email whose link lets the recipient in (an invitation, a reset) is
+    # stored with the link's token masked; the token waits here, encrypted,
+    # only until the email is sent (trellis.mail.links).
+    link_secret = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The masked link's token, encrypted; emptied once the email is sent.",
+    )
+    link_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the masked link stops working; empty when the email has none.",
+    )
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
@@ -82,6 +95,10 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_address}"
+
+    @property
+    def has_masked_link(self) -> bool:
+        return self.link_expires_at is not None
 
 
 class OutgoingAttachment(models.Model):

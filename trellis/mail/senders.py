@@ -7,6 +7,7 @@ from email.utils import formataddr
 
 from trellis.accounts.models import User
 from trellis.company.models import Company
+from trellis.mail.headers import header_safe
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class Sender:
 
 
 def sender_for_company(*, company: Company) -> Sender:
-    return Sender(from_header=formataddr((company.name, company.sending_address)))
+    return Sender(from_header=formataddr((header_safe(company.name), company.sending_address)))
 
 
 def sender_on_behalf_of(*, staff: User, company: Company) -> Sender:
@@ -30,5 +31,7 @@ def sender_on_behalf_of(*, staff: User, company: Company) -> Sender:
     staff_address = staff.email or ""
     domain = staff_address.rpartition("@")[2]
     address = staff_address if company.sends_for_domain(domain) else company.sending_address
-    name = f"{staff.get_full_name() or staff_address} via {company.name}"
-    return Sender(from_header=formataddr((name, address)), reply_to=staff_address)
+    # Names are whatever staff typed: a line break in one would make every
+    # email from this staff member impossible to send.
+    name = header_safe(f"{staff.get_full_name() or staff_address} via {company.name}")
+    return Sender(from_header=formataddr((name, address)), reply_to=header_safe(staff_address))

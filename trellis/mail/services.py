@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Iterable
@@ -13,6 +14,8 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.mail.compose import compose_from_files
 from trellis.mail.delivery import email_enqueue_delivery
+from trellis.mail.headers import header_safe
+from trellis.mail.links import link_mask, secret_seal
 from trellis.mail.models import OutgoingAttachment, OutgoingEmail
 from trellis.mail.senders import Sender, sender_for_company
 
@@ -44,22 +47,32 @@ def email_queue(
     contact: Contact | None = None,
     about: models.Model | None = None,
     attachments: Iterable[Attachment] = (),
+    link_secret: str = "",
+    link_expires_at: dt.datetime | None = None,
 ) -> OutgoingEmail:
     """Store an email to be sent, and have it delivered once the caller commits.
 
     Call it inside the transaction of the action that causes the email: if that
     rolls back, the email never existed; if it commits, the row is there to be
     delivered and retried until it is sent.
+
+    `link_secret` is the token of a link that lets the recipient in: the row
+    keeps the subject and bodies with it masked, and the token itself only
+    encrypted, until the email is sent or `link_expires_at`, whichever is first.
     """
+    if link_secret and link_expires_at is None:
+        raise ValueError("a link secret needs the time its link stops working")
     domain = sender.from_header.rpartition("@")[2].rstrip(">") or "trellis.invalid"
     email = OutgoingEmail.objects.create(
         kind=kind,
         to_address=to,
-        from_address=sender.from_header,
-        reply_to=sender.reply_to,
-        subject=subject,
-        body_text=text,
-        body_html=html,
+        from_address=header_safe(sender.from_header),
+        reply_to=header_safe(sender.reply_to),
+        subject=link_mask(header_safe(subject), secret=link_secret),
+        body_text=link_mask(text, secret=link_secret),
+        body_html=link_mask(html, secret=link_secret),
+        link_secret=secret_seal(link_secret) if link_secret else "",
+        link_expires_at=link_expires_at if link_secret else None,
         message_id=new_message_id(domain),
         contact=contact,
         about_type=ContentType.objects.get_for_model(about) if about is not None else None,
@@ -67,7 +80,10 @@ def email_queue(
     )
     OutgoingAttachment.objects.bulk_create(
         OutgoingAttachment(
-            email=email, filename=a.filename, content=a.content, content_type=a.content_type
+            email=email,
+            filename=header_safe(a.filename),
+            content=a.content,
+            content_type=a.content_type,
         )
         for a in attachments
     )
@@ -86,9 +102,12 @@ def email_queue_from_company(
     contact: Contact | None = None,
     about: models.Model | None = None,
     attachments: Iterable[Attachment] = (),
+    link_secret: str = "",
+    link_expires_at: dt.datetime | None = None,
 ) -> OutgoingEmail:
     """An email in the company's name whose words are ours: templates/mail/
-    <template>_subject.txt, _body.txt and _body.html, in `language`."""
+    <template>_subject.txt, _body.txt and _body.html, in `language`. See
+    `email_queue` for `link_secret`."""
     composed = compose_from_files(
         name=template, language=language, company=company, context=context
     )
@@ -102,7 +121,17 @@ def email_queue_from_company(
         contact=contact,
         about=about,
         attachments=attachments,
+        link_secret=link_secret,
+        link_expires_at=link_expires_at,
     )
+
+
+def email_links_forget(*, email_ids: Iterable[int | None]) -> None:
+    """Drop the link tokens these emails still hold: their links stopped
+    working (used, replaced, revoked), so nothing should send them now."""
+    ids = [pk for pk in email_ids if pk is not None]
+    if ids:
+        OutgoingEmail.objects.filter(pk__in=ids).exclude(link_secret="").update(link_secret="")
 
 
 def email_staff_notify(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,9 +17,11 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from trellis.billing import throttles
 from trellis.billing.gateways.base import PaymentDeclined
 from trellis.billing.models import PaymentMethod
 from trellis.billing.payment_methods import payment_method_add, payment_methods_of
+from trellis.content_security import card_entry_page
 from trellis.customers.models import Contact
 from trellis.office.contact_portal import _contact_or_404, contact_page_url, staff_user
 from trellis.portal.card_forms import CARD_SECRET_FIELDS, CardForm
@@ -33,6 +36,17 @@ class StaffCardForm(CardForm):
     make_default = forms.BooleanField(
         label="Make this the contact's default payment method", required=False
     )
+
+
+def _staff_words(error: ValidationError, contact: Contact) -> list[str]:
+    # The service speaks to the customer ("You have..."); staff save for someone else.
+    if getattr(error, "code", None) == throttles.METHODS_FULL:
+        limit = settings.PAYMENT_METHODS_PER_CONTACT
+        return [
+            f"{contact.full_name} already has {limit} saved payment methods, the most a "
+            "contact can keep. Remove one they no longer use, then save this card."
+        ]
+    return error.messages
 
 
 def can_save(request: HttpRequest) -> bool:
@@ -61,6 +75,7 @@ def payment_methods_panel(request: HttpRequest, contact: Contact) -> PaymentMeth
     )
 
 
+@card_entry_page
 @sensitive_post_parameters(*CARD_SECRET_FIELDS)
 @require_http_methods(["GET", "HEAD", "POST"])
 def payment_method_view(
@@ -83,7 +98,7 @@ def payment_method_view(
             except PaymentDeclined as declined:
                 form.add_error(None, declined.message)
             except ValidationError as error:
-                form.add_error(None, error.messages)
+                form.add_error(None, _staff_words(error, contact))
             else:
                 messages.success(request, f"{method} saved to {contact.full_name}.")
                 return HttpResponseRedirect(contact_page_url(contact) + "#payment-methods")

@@ -26,7 +26,7 @@ from trellis.accounts.models import AccessToken, User
 from trellis.accounts.passwords import ResetRefused, password_reset_send
 from trellis.customers.models import Contact
 from trellis.customers.selectors import contact_invitations
-from trellis.portal.preview import can_view_as
+from trellis.portal.preview import can_view_as, view_as_refusal
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -62,6 +62,8 @@ class PortalPanel:
     can_invite: bool
     refusal: InviteRefused | None
     can_view_as: bool
+    # Why View as customer is not offered to this staff member, if it is not.
+    view_as_refusal: str = ""
 
     @property
     def offer_invite(self) -> bool:
@@ -108,6 +110,7 @@ def portal_panel(request: HttpRequest, contact: Contact) -> PortalPanel:
         can_invite=can_invite(request),
         refusal=refusal,
         can_view_as=can_view_as(request.user),
+        view_as_refusal=view_as_refusal(request.user, contact),
     )
 
 

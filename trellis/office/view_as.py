@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from trellis.portal.preview import can_view_as, preview_start
+from trellis.audit.services import audit_record
+from trellis.office.contact_portal import contact_page_url
+from trellis.portal.preview import (
+    can_see_contacts,
+    preview_start,
+    preview_unseeable,
+    view_as_refusal,
+)
+from trellis.security_log import security_event
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -23,10 +32,31 @@ def view_as_view(
     request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
 ) -> HttpResponse:
     # The permission first: staff who may not see contacts learn nothing of which exist.
-    if not can_view_as(request.user):
+    if not can_see_contacts(request.user):
         raise PermissionDenied
     contact = model_admin.get_object(request, unquote(object_id))
     if contact is None:
         raise Http404
+    # Staff who may see the contact but not all a preview shows (say, its
+    # invoices) are told why on the contact's page, and the refusal recorded.
+    refusal = view_as_refusal(request.user, contact)
+    if refusal:
+        unseeable = preview_unseeable(request.user)
+        audit_record(
+            action="contact.view_as_refused",
+            actor=request.user,  # type: ignore[arg-type]
+            target=contact,
+            data={"not_permitted": unseeable},
+        )
+        security_event(
+            "access.denied",
+            user=request.user,
+            outcome="forbidden",
+            view="view_as",
+            contact_id=contact.pk,
+            not_permitted=unseeable,
+        )
+        messages.error(request, refusal)
+        return redirect(contact_page_url(contact))
     preview_start(request=request, contact=contact)
     return redirect("portal:home")

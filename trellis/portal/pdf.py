@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 from trellis.billing.models import Invoice
+from trellis.mail.headers import header_safe
 from trellis.proposals.models import Proposal
 
 
@@ -12,7 +14,10 @@ def pdf_response(document: Proposal | Invoice) -> HttpResponse:
     from trellis.documents.pdf import document_pdf
 
     response = HttpResponse(document_pdf(document=document), content_type="application/pdf")
-    filename = f"{document}.pdf".replace(" ", "-")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    # The number is whatever the import or staff wrote: one line, quoted properly.
+    filename = header_safe(f"{document}.pdf").replace(" ", "-")
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=False, filename=filename) or "inline"
+    )
     response["Cache-Control"] = "private, no-store"
     return response

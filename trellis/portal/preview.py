@@ -52,15 +52,61 @@ class Preview:
     has_account: bool
 
 
-def can_view_as(user: Any) -> bool:
-    """Active staff who may see contacts in the office (the admin lets the change
-    permission see too) may see the portal as one of them: it shows nothing
-    the contact's records in the office do not."""
+# What a preview shows, each with the office model whose view (or change)
+# permission lets staff see it there: the home page sums up and the portal
+# lists the contact's invoices, proposals and requests (with their photos and
+# comments), beside the contact's own details and payment methods, which the
+# contact's page in the office shows.
+PREVIEW_SHOWS = (
+    ("customers", "contact", "contacts"),
+    ("billing", "invoice", "invoices"),
+    ("proposals", "proposal", "proposals"),
+    ("issues", "issue", "requests"),
+)
+
+
+def _may_see(user: Any, app_label: str, model: str) -> bool:
+    # The admin lets the change permission see too.
+    return bool(
+        user.has_perm(f"{app_label}.view_{model}") or user.has_perm(f"{app_label}.change_{model}")
+    )
+
+
+def can_see_contacts(user: Any) -> bool:
+    """Active staff who may see contacts in the office."""
     return bool(
         user.is_authenticated
         and user.is_active
         and user.is_staff
-        and (user.has_perm("customers.view_contact") or user.has_perm("customers.change_contact"))
+        and _may_see(user, "customers", "contact")
+    )
+
+
+def preview_unseeable(user: Any) -> list[str]:
+    """What a preview would show that `user` may not see in the office, in
+    words ("invoices", "requests"); empty when they may see it all."""
+    return [words for app, model, words in PREVIEW_SHOWS if not _may_see(user, app, model)]
+
+
+def can_view_as(user: Any) -> bool:
+    """Active staff who may see, in the office, everything the preview shows:
+    View as customer must not be a way round a permission the office refuses."""
+    return can_see_contacts(user) and not preview_unseeable(user)
+
+
+def view_as_refusal(user: Any, contact: Contact) -> str:
+    """Why `user` may not view the portal as `contact`, in their words; empty
+    when they may."""
+    unseeable = preview_unseeable(user)
+    if not unseeable:
+        return ""
+    listed = unseeable[0] if len(unseeable) == 1 else ", ".join(unseeable[:-1])
+    if len(unseeable) > 1:
+        listed += f" and {unseeable[-1]}"
+    return (
+        f"You cannot view the portal as {contact.full_name}: it shows {listed}, which your "
+        "office permissions do not let you see. An administrator can give you permission "
+        "to view them."
     )
 
 

@@ -12,6 +12,7 @@ from trellis.portal.views import (
     profile,
     proposals,
     requests,
+    two_factor,
 )
 
 app_name = "portal"
@@ -45,6 +46,9 @@ urlpatterns = [
     path("profile/details/", profile.profile_details, name="profile-details"),
     path("profile/email/", profile.profile_email, name="profile-email"),
     path("profile/password/", profile.profile_password, name="profile-password"),
+    path("two-factor/", two_factor.two_factor_verify_view, name="two-factor-verify"),
+    path("profile/two-factor/", two_factor.two_factor_manage, name="two-factor"),
+    path("profile/two-factor/set-up/", two_factor.two_factor_set_up, name="two-factor-set-up"),
     path("profile/payment-methods/", payment_methods.payment_method_list, name="payment-methods"),
     path(
         "profile/payment-methods/add/",

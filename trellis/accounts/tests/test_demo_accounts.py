@@ -4,12 +4,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.management.commands.demo_accounts import (
     CUSTOMER_PASSWORD,
     STAFF_PASSWORD,
 )
 from trellis.accounts.models import User
+from trellis.accounts.two_factor import totp_key_text, two_factor_enabled
 from trellis.imports.services import import_document, parse_document
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +97,22 @@ def test_running_it_again_keeps_a_password_changed_since_and_the_session_with_it
     assert "maria.lopez@example.com  (Maria Lopez)  - keeps the password set since" in out
     assert client.get("/").status_code == 200  # still signed in: no sign-in page
     assert client.get("/").wsgi_request.user == maria
+
+
+def test_the_demo_staff_get_an_authenticator_app_and_are_told_how_to_get_its_codes(demo):
+    out = run_demo_accounts()
+
+    for email in ("jane.smith@greenway.example", "omar.haddad@greenway.example"):
+        user = User.objects.get(email=email)
+        assert two_factor_enabled(user)
+        assert f"{email}  key: {totp_key_text(TOTPDevice.objects.get(user=user))}" in out
+    assert "trellis totp_code jane.smith@greenway.example" in out
+
+
+def test_running_it_again_keeps_the_staffs_authenticator_key(demo):
+    run_demo_accounts()
+    keys = sorted(TOTPDevice.objects.values_list("user_id", "key"))
+
+    run_demo_accounts()
+
+    assert sorted(TOTPDevice.objects.values_list("user_id", "key")) == keys

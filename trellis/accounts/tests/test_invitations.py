@@ -12,22 +12,16 @@ from trellis.accounts.invitations import (
 )
 from trellis.accounts.models import AccessToken, User
 from trellis.accounts.tokens import TokenInvalid
-from trellis.company.models import Company
 from trellis.mail.models import EmailTemplate, OutgoingEmail
 from trellis.testing.factories import ContactFactory, CustomerAccountFactory, StaffFactory
-from trellis.testing.mail import link_in
+from trellis.testing.mail import as_received, link_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def company(db):
-    company = Company.load()
-    company.name = "Greenway Landscaping"
-    company.sending_address = "portal@greenway.example"
-    company.verified_sending_domains = ["greenway.example"]
-    company.save()
-    return company
+def company(greenway):
+    return greenway
 
 
 def test_an_invitation_is_emailed_to_the_contact_on_behalf_of_the_staff_member(staff, company):
@@ -80,7 +74,7 @@ def test_the_invitation_uses_the_companys_template_with_its_fill_in_fields(staff
     assert email.subject == "Li, your Greenway Landscaping account"
     assert email.body_text.startswith("Dear Li Wei, from Jane Smith: http")
     assert "{unknown} stays." in email.body_text
-    assert f'href="{link_in(email)}"' in email.body_html
+    assert f'href="{link_in(email)}"' in as_received(email).html
 
 
 def test_a_spanish_speaking_contact_gets_the_spanish_template(staff, company):

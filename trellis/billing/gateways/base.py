@@ -63,6 +63,10 @@ class GatewayUnavailable(Exception):
 
 class Gateway(Protocol):
     name: str
+    # Origins the processor's own card fields load scripts and frames from
+    # (e.g. ("https://js.stripe.com",)); the card-entry pages allow them in
+    # their Content-Security-Policy, and no other page does.
+    script_origins: tuple[str, ...]
 
     def tokenize(self, *, card: CardDetails, idempotency_key: str) -> SavedCard:
         """Save a card with the processor; raises PaymentDeclined if it refuses it."""

@@ -39,7 +39,7 @@ def requested(alice, home):
         property=home,
         subject="Dead hedge",
         description="",
-        photos=checked(png()),
+        photos=checked(alice.contact, png()),
     )
 
 
@@ -114,7 +114,8 @@ def test_a_customers_comment_cannot_be_made_private_and_the_form_says_why(office
 
 
 def test_the_issue_page_shows_who_wrote_each_comment_and_the_photos(office, requested, alice):
-    request_comment(contact=alice.contact, issue=requested, body="Here", photos=checked(png()))
+    photos = checked(alice.contact, png())
+    request_comment(contact=alice.contact, issue=requested, body="Here", photos=photos)
     CommentFactory(issue=requested, body="Internal", is_public=False)
 
     response = office.get(change_url(requested))

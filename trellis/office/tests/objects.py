@@ -8,6 +8,8 @@ from datetime import timedelta
 from django.contrib.auth.models import Group
 from django.db import models
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.attempts import attempt_record
 from trellis.accounts.models import AccessAttempt, AccessToken
@@ -60,6 +62,14 @@ def _access_token() -> models.Model:
     )[0]
 
 
+def _totp_device() -> models.Model:
+    return TOTPDevice.objects.create(user=StaffFactory(), name="Authenticator app")
+
+
+def _static_device() -> models.Model:
+    return StaticDevice.objects.create(user=StaffFactory(), name="Recovery codes")
+
+
 def _group() -> models.Model:
     return Group.objects.create(name=f"Crew {Group.objects.count()}")
 
@@ -81,6 +91,8 @@ MAKERS: dict[str, Callable[[], models.Model]] = {
     "accounts.accessattempt": _access_attempt,
     "accounts.accesstoken": _access_token,
     "mail.emailtemplate": _email_template,
+    "otp_totp.totpdevice": _totp_device,
+    "otp_static.staticdevice": _static_device,
 }
 
 

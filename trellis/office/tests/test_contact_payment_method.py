@@ -126,3 +126,35 @@ def test_customers_cannot_reach_it(client, alice, charlie):
     response = client.post(save_url(charlie), typed())
     assert response.status_code == 302
     assert not PaymentMethod.objects.exists()
+
+
+def test_staff_are_told_when_the_contact_keeps_as_many_methods_as_allowed(
+    office, charlie, settings
+):
+    settings.PAYMENT_METHODS_PER_CONTACT = 2
+    office.post(save_url(charlie), typed())
+    office.post(save_url(charlie), typed(number="4242 4242 4242 4242", cvv="123"))
+    asked = SandboxOperation.objects.count()
+
+    response = office.post(save_url(charlie), typed(number="6011 1111 1111 1117", cvv="123"))
+
+    assert response.status_code == 400
+    assert (
+        escape(
+            "Charlie Chen already has 2 saved payment methods, the most a contact can keep. "
+            "Remove one they no longer use, then save this card."
+        )
+        in response.content.decode()
+    )
+    assert PaymentMethod.objects.filter(contact=charlie).count() == 2
+    assert SandboxOperation.objects.count() == asked
+
+
+def test_staff_saving_many_cards_in_an_hour_are_not_throttled(office, charlie, settings):
+    settings.CARD_SAVES_PER_ACCOUNT_PER_HOUR = 1
+    settings.CARD_SAVES_PER_IP_PER_HOUR = 1
+
+    for number in ("5555 5555 5555 4444", "4242 4242 4242 4242", "6011 1111 1111 1117"):
+        office.post(save_url(charlie), typed(number=number, cvv="123"))
+
+    assert PaymentMethod.objects.filter(contact=charlie).count() == 3

@@ -66,9 +66,10 @@ def test_the_contact_list_runs_a_handful_of_queries(
     office, contacts, django_assert_max_num_queries
 ):
     make_contacts(contacts)
-    # Session, user, two counts, the company check of the sidebar's "add"
-    # links, and the page of contacts with its Exists subquery.
-    with django_assert_max_num_queries(6):
+    # Session, user, the two-factor device that verified the session, two
+    # counts, the company check of the sidebar's "add" links, and the page of
+    # contacts with its Exists subquery.
+    with django_assert_max_num_queries(7):
         office.get(CONTACTS, {"verified": "yes"})
 
 

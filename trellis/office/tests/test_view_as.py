@@ -113,13 +113,83 @@ def test_staff_without_the_view_permission_are_refused(client, maria):
     assert actions() == []
 
 
-def test_staff_who_may_view_contacts_may_view_as_one(client, maria):
-    client.force_login(staff_with("view_contact"))
+def staff_who_may_view(*labels):
+    """Staff with these view permissions, e.g. "customers.contact"."""
+    user = StaffFactory()
+    for label in labels:
+        app_label, model = label.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=f"view_{model}")
+        )
+    return user
+
+
+EVERYTHING_A_PREVIEW_SHOWS = (
+    "customers.contact",
+    "billing.invoice",
+    "proposals.proposal",
+    "issues.issue",
+)
+
+
+def test_staff_who_may_view_everything_a_preview_shows_may_view_as_a_contact(client, maria):
+    client.force_login(staff_who_may_view(*EVERYTHING_A_PREVIEW_SHOWS))
     page = client.get(page_url(maria)).text
 
     assert BUTTON in page
     assert client.post(view_as_url(maria)).url == "/"
     assert BANNER in client.get("/").text
+
+
+def test_staff_who_may_only_view_contacts_are_refused_in_words_and_it_is_recorded(
+    client, maria, caplog
+):
+    clerk = staff_who_may_view("customers.contact")
+    client.force_login(clerk)
+
+    page = client.get(page_url(maria)).text
+    assert 'form="portal-view-as-form"' not in page
+    refusal = (
+        "You cannot view the portal as Maria Lopez: it shows invoices, proposals and "
+        "requests, which your office permissions do not let you see."
+    )
+    assert refusal in page
+
+    with caplog.at_level("INFO", logger="trellis.security"):
+        response = client.post(view_as_url(maria), follow=True)
+
+    assert response.redirect_chain == [(page_url(maria), 302)]
+    assert refusal in response.text
+    assert SESSION_KEY not in client.session
+    assert client.get("/invoices/").url == "/sign-in/?next=/invoices/"
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.actor, entry.data) == (
+        "contact.view_as_refused",
+        clerk,
+        {"not_permitted": ["invoices", "proposals", "requests"]},
+    )
+    [denied] = [r.getMessage() for r in caplog.records if '"access.denied"' in r.getMessage()]
+    assert '"view": "view_as"' in denied and f'"user_id": {clerk.pk}' in denied
+
+
+@pytest.mark.parametrize("lacking", EVERYTHING_A_PREVIEW_SHOWS[1:])
+def test_lacking_any_one_permission_a_preview_needs_refuses_it(client, maria, lacking):
+    client.force_login(staff_who_may_view(*(p for p in EVERYTHING_A_PREVIEW_SHOWS if p != lacking)))
+
+    client.post(view_as_url(maria))
+
+    assert SESSION_KEY not in client.session
+
+
+def test_a_preview_ends_when_a_permission_it_needs_is_taken_away(client, maria):
+    staff = staff_who_may_view(*EVERYTHING_A_PREVIEW_SHOWS)
+    client.force_login(staff)
+    client.post(view_as_url(maria))
+    assert BANNER in client.get("/").text
+
+    staff.user_permissions.remove(Permission.objects.get(codename="view_invoice"))
+
+    assert client.get("/invoices/").url == "/sign-in/?next=/invoices/"
 
 
 def test_an_unknown_contact_answers_404(office):

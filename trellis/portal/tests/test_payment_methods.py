@@ -9,7 +9,7 @@ from django.contrib.messages.api import MessageFailure
 from django.utils.html import escape
 from django.views.debug import SafeExceptionReporterFilter
 
-from trellis.billing.models import PaymentMethod, SandboxOperation
+from trellis.billing.models import CardSaveAttempt, PaymentMethod, SandboxOperation
 from trellis.billing.payment_methods import payment_method_add
 from trellis.billing.tests import declining_gateway
 from trellis.billing.tests.test_payment_methods import card, expired_method, stored_text
@@ -254,3 +254,66 @@ def test_card_fields_are_hidden_from_error_reports(rf, alice):
     post = SafeExceptionReporterFilter().get_post_parameters(request)
     assert post["number"] == post["cvv"] == SafeExceptionReporterFilter.cleansed_substitute
     assert post["holder_name"] == "Alice Arnold"
+
+
+# --- against card testing: tries an hour and methods kept (trellis.billing.throttles)
+
+
+def test_twenty_cards_in_a_row_are_throttled_after_five_declined_ones_included(
+    alice_client, settings
+):
+    settings.PAYMENT_GATEWAY = declining_gateway.PATH
+    answers = [alice_client.post(ADD, typed()) for _ in range(20)]
+
+    assert all(escape(declining_gateway.REASON) in page(r) for r in answers[:5])
+    refused = answers[5:]
+    assert all(r.status_code == 400 for r in refused)
+    assert all("Too many cards were tried from your account" in page(r) for r in refused)
+    assert CardSaveAttempt.objects.count() == 5
+
+
+def test_a_throttled_form_keeps_what_was_typed_but_the_number_and_cvv(alice_client, settings):
+    settings.CARD_SAVES_PER_ACCOUNT_PER_HOUR = 1
+    alice_client.post(ADD, typed(number="5555 5555 5555 4444"))
+    asked = SandboxOperation.objects.count()
+
+    response = alice_client.post(ADD, typed(holder_name="Alice Q. Arnold", postcode="97209"))
+
+    html = page(response)
+    assert "For your security, try again in" in html
+    assert 'value="Alice Q. Arnold"' in html and 'value="97209"' in html
+    assert "4242" not in html and 'value="123"' not in html
+    assert SandboxOperation.objects.count() == asked
+
+
+def test_tries_are_counted_per_address_across_accounts(client, alice_client, alice, settings):
+    settings.CARD_SAVES_PER_IP_PER_HOUR = 2
+    alice_client.post(ADD, typed())
+    alice_client.post(ADD, typed(number="5555 5555 5555 4444"))
+    bob = CustomerAccountFactory()
+    client.force_login(bob)
+
+    same_address = client.post(ADD, typed())
+    elsewhere = client.post(ADD, typed(), REMOTE_ADDR="198.51.100.4")
+
+    assert "Too many cards were tried" in page(same_address)
+    assert elsewhere.status_code == 302
+    assert PaymentMethod.objects.filter(contact=bob.contact).count() == 1
+
+
+def test_a_full_list_of_methods_is_told_before_the_processor_is_asked(
+    alice_client, alice, settings
+):
+    settings.PAYMENT_METHODS_PER_CONTACT = 2
+    saved(alice.contact)
+    saved(alice.contact, "5555555555554444")
+    asked = SandboxOperation.objects.count()
+
+    response = alice_client.post(ADD, typed(number="6011 1111 1111 1117"))
+
+    assert response.status_code == 400
+    assert (
+        "You have 2 saved payment methods, the most you can keep. "
+        "Remove one you no longer use, then add this card."
+    ) in page(response)
+    assert SandboxOperation.objects.count() == asked

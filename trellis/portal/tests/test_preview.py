@@ -16,9 +16,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.models import AccessToken
 from trellis.accounts.tokens import token_issue
+from trellis.accounts.two_factor import totp_code_now, totp_device_pending
 from trellis.billing.models import Invoice, Payment, PaymentMethod
 from trellis.billing.selectors import invoices_due
 from trellis.billing.tests.methods import saved_card
@@ -67,6 +69,8 @@ UNTOUCHED_APPS = {
     "mail",
     "documents",
     "company",
+    "otp_totp",
+    "otp_static",
 }
 
 
@@ -97,6 +101,8 @@ class World:
     other_role_proposal: Proposal
     not_included_issue: Issue
     internal_photo: Photo
+    # The authenticator app Maria is setting up, not confirmed yet.
+    maria_app: TOTPDevice
 
 
 def photo_of(issue, comment=None):
@@ -169,6 +175,7 @@ def world(maria, staff):
         other_role_proposal=ProposalFactory(property=neighbour, printed_at=now),
         not_included_issue=IssueFactory(property=home, include_client=False, subject="Staff only"),
         internal_photo=photo_of(issue, internal),
+        maria_app=totp_device_pending(user=maria.portal_account),
     )
 
 
@@ -328,6 +335,17 @@ ROUTES = {
         CHANGE,
         lambda w: f"/invoices/{w.invoice.pk}/payments/{w.payment.pk}/retry/",
         lambda w: {},
+    ),
+    "two-factor-verify": (READ, lambda w: "/two-factor/", None),
+    "two-factor": (
+        CHANGE,
+        lambda w: "/profile/two-factor/",
+        lambda w: {"action": "turn_off", "current_password": "correct horse battery staple"},
+    ),
+    "two-factor-set-up": (
+        CHANGE,
+        lambda w: "/profile/two-factor/set-up/",
+        lambda w: {"code": totp_code_now(TOTPDevice.objects.get(pk=w.maria_app.pk))},
     ),
     "preview-exit": (EXIT, lambda w: "/preview/exit/", None),
 }
@@ -570,8 +588,15 @@ def test_a_customer_session_never_holds_a_preview(alice_client, alice, maria):
 
 
 def test_the_preview_ends_with_the_staff_members_permission(world):
+    from django.contrib.auth.models import Permission
+
     clerk = StaffFactory()
-    clerk.user_permissions.add(permission("view_contact"))
+    # What a preview shows (trellis.portal.preview.PREVIEW_SHOWS), and no more.
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_contact", "view_invoice", "view_proposal", "view_issue"]
+        )
+    )
     preview = start_preview(Client(), clerk, world.maria)
     clerk.user_permissions.clear()
 

@@ -1,9 +1,11 @@
+import time
+
 import pytest
 
 from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
 from trellis.issues.models import Comment, Issue, Photo
-from trellis.issues.tests.photos import png, text_named_jpg
+from trellis.issues.tests.photos import png, png_claiming, text_named_jpg, upload
 from trellis.mail.models import OutgoingEmail
 from trellis.portal.tests.documents import property_of
 from trellis.testing.factories import IssueFactory
@@ -254,3 +256,60 @@ def test_a_closed_request_can_still_be_commented_on(alice_client, alice):
 def test_the_comment_form_only_posts(alice_client, alice):
     issue = IssueFactory(property=property_of(alice.contact))
     assert alice_client.get(f"/requests/{issue.pk}/comment/").status_code == 405
+
+
+def test_a_9000_by_9000_photo_is_refused_fast_and_what_was_typed_is_kept(alice_client, alice):
+    home = property_of(alice.contact)
+    bomb = upload("lawn.png", png_claiming(9000, 9000))
+
+    started = time.monotonic()
+    response = new_request(
+        alice_client, home, subject="Bare lawn", description="Half of it.", photos=[bomb]
+    )
+    took = time.monotonic() - started
+
+    assert response.status_code == 400
+    assert "“lawn.png” has more than 60 megapixels, the most we take." in response.text
+    assert 'value="Bare lawn"' in response.text and "Half of it." in response.text
+    assert not Issue.objects.exists()
+    assert took < 1.0
+
+
+def test_the_form_says_how_many_pixels_a_photo_may_have(alice_client, alice):
+    property_of(alice.contact)
+
+    response = alice_client.get("/requests/new/")
+
+    assert "60 megapixels each" in response.text
+
+
+def test_past_the_hourly_photos_a_request_is_refused_with_its_text_kept(
+    alice_client, alice, settings
+):
+    settings.REQUEST_PHOTOS_PER_HOUR = 2
+    home = property_of(alice.contact)
+    new_request(alice_client, home, photos=[png(), png()])
+
+    response = new_request(alice_client, home, subject="Second hedge", photos=[png()])
+
+    assert response.status_code == 400
+    assert "You can send up to 2 photos an hour." in response.text
+    assert 'value="Second hedge"' in response.text
+    assert Issue.objects.count() == 1
+    assert new_request(alice_client, home, subject="No photos").status_code == 302
+
+
+def test_the_hourly_photos_count_for_comments_too(alice_client, alice, settings):
+    settings.REQUEST_PHOTOS_PER_HOUR = 1
+    home = property_of(alice.contact)
+    new_request(alice_client, home, photos=[png()])
+    issue = Issue.objects.get()
+
+    response = alice_client.post(
+        f"/requests/{issue.pk}/comment/", {"body": "One more", "photos": [png()]}
+    )
+
+    assert response.status_code == 400
+    assert "You can send up to 1 photo an hour." in response.text
+    assert "One more" in response.text
+    assert not Comment.objects.exists()

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from trellis.billing.tests.methods import DECLINED, due_invoice, saved_card
-from trellis.testing.factories import ContactFactory
+from trellis.testing.factories import DEFAULT_PASSWORD, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +65,36 @@ def test_payment_results_are_logged_once_each_without_card_data(
     assert events[0]["code"]
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert good.token not in logged
+
+
+def test_a_password_change_is_logged_without_the_passwords(alice_client, alice, caplog):
+    new = "a brand new password"
+    with caplog.at_level(logging.INFO, logger="trellis.security"):
+        alice_client.post(
+            "/profile/password/",
+            {
+                "password-current_password": DEFAULT_PASSWORD,
+                "password-new_password": new,
+                "password-new_password_again": new,
+            },
+        )
+    [line] = [e for e in security_lines(caplog) if e["event"] == "password.changed"]
+    assert line["user_id"] == alice.pk
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert new not in logged
+    assert DEFAULT_PASSWORD not in logged
+
+
+def test_an_email_change_is_logged_with_who_made_it(alice_client, alice, caplog):
+    with caplog.at_level(logging.INFO, logger="trellis.security"):
+        alice_client.post(
+            "/profile/email/",
+            {
+                "email-new_email": "alice.new@example.com",
+                "email-current_password": DEFAULT_PASSWORD,
+            },
+        )
+    [line] = [e for e in security_lines(caplog) if e["event"] == "email.changed"]
+    assert line["user_id"] == alice.pk
+    assert line["contact_id"] == alice.contact.pk
+    assert line["by_staff"] is False

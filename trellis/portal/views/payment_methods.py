@@ -20,6 +20,7 @@ from trellis.billing.payment_methods import (
     payment_method_set_default,
     payment_methods_of,
 )
+from trellis.content_security import card_entry_page
 from trellis.portal.card_forms import CARD_SECRET_FIELDS, PaymentMethodForm
 from trellis.portal.decorators import customer_required, viewer_of
 
@@ -41,6 +42,7 @@ def payment_method_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/payment_methods.html", {"methods": methods})
 
 
+@card_entry_page
 @sensitive_post_parameters(*CARD_SECRET_FIELDS)
 @customer_required(changes=True)
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -33,6 +33,7 @@ from trellis.billing.payments import (
     payment_retry,
 )
 from trellis.billing.selectors import invoices_due
+from trellis.content_security import card_entry_page
 from trellis.portal.card_forms import CARD_SECRET_FIELDS, CardForm
 from trellis.portal.decorators import Viewer, customer_required, section_or_404
 from trellis.portal.payment_forms import NEW_CARD, InvoicePayForm, PayAllForm
@@ -92,6 +93,7 @@ def _pay_screen(
     return render(request, "portal/invoice_pay.html", context, status=status)
 
 
+@card_entry_page
 @sensitive_post_parameters(*CARD_SECRET_FIELDS)
 @customer_required(changes=True)
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -164,7 +166,11 @@ def _card_add(
     request: HttpRequest, viewer: Viewer, card_form: CardForm, *, save: bool
 ) -> PaymentMethod:
     method = payment_method_add(
-        contact=viewer.contact, card=card_form.card_details(), saved_by=None, make_default=False
+        contact=viewer.contact,
+        card=card_form.card_details(),
+        saved_by=None,
+        make_default=False,
+        one_time=not save,
     )
     if not save:
         # Tokenised so the payment can name it, but not one of their saved cards.

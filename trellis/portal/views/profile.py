@@ -61,7 +61,13 @@ def profile_details(request: HttpRequest) -> HttpResponse:
     with translation.override(contact.language):  # say it in the language just chosen
         messages.success(request, _("Your profile has been successfully updated."))
     response = redirect("portal:profile")
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, contact.language, samesite="Lax")
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        contact.language,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
     return response
 
 

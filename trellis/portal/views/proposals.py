@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from trellis.request_context import client_ip
 from trellis.portal.decorators import Viewer, customer_required, section_or_404, viewer_of
 from trellis.portal.pdf import pdf_response
 from trellis.portal.templatetags.portal import money
 from trellis.proposals import services
 from trellis.proposals.models import Proposal, ProposalItem
+from trellis.request_context import client_ip
 from trellis.visibility import visible_proposals
 
 PER_PAGE = 20

@@ -26,17 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from trellis.customers.models import Property
+from trellis.customers.models import Contact, Property
 from trellis.issues.models import Issue
+from trellis.issues.photos import CheckedPhoto, request_photos_check
 from trellis.issues.responses import photo_response
 from trellis.issues.selectors import issues_by_last_public_activity, issues_closed, issues_open
-from trellis.issues.services import (
-    CheckedPhoto,
-    RequestNotVisible,
-    request_comment,
-    request_open,
-    request_photos_check,
-)
+from trellis.issues.services import RequestNotVisible, request_comment, request_open
 from trellis.portal.decorators import customer_required, section_or_404, viewer_of
 from trellis.visibility import visible_comments, visible_issues, visible_properties
 
@@ -56,26 +51,33 @@ class PhotosField(forms.FileField):
 
     Each is decoded by request_photos_check(): the browser's `accept` is only a
     hint to the file picker, and the file's name and type are the sender's say.
+    `contact` is who sends them: the photos an account may send an hour are counted.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, contact: Contact, **kwargs: Any) -> None:
         kwargs.setdefault("widget", PhotosInput(attrs={"accept": "image/*", "multiple": True}))
         super().__init__(required=False, **kwargs)
+        self.contact = contact
 
     def clean(self, data: Any, initial: Any = None) -> list[CheckedPhoto]:
         uploads: list[UploadedFile] = []
         for file in data if isinstance(data, list | tuple) else [data]:
             if file:
                 uploads.append(super().clean(file, initial))
-        return request_photos_check(photos=uploads)
+        return request_photos_check(contact=self.contact, photos=uploads)
 
 
-def _photos_field() -> PhotosField:
+def _photos_field(contact: Contact) -> PhotosField:
     return PhotosField(
+        contact=contact,
         label=_("Photos (optional)"),
-        help_text=_("JPEG, PNG or WebP; up to %(size)s each, at most %(count)d at a time.")
+        help_text=_(
+            "JPEG, PNG or WebP; up to %(size)s and %(megapixels)s megapixels each, "
+            "at most %(count)d at a time."
+        )
         % {
             "size": filesizeformat(settings.REQUEST_PHOTO_MAX_BYTES),
+            "megapixels": f"{settings.REQUEST_PHOTO_MAX_PIXELS / 1_000_000:g}",
             "count": settings.REQUEST_PHOTO_MAX_COUNT,
         },
     )
@@ -100,7 +102,9 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
-    def __init__(self, *args: Any, properties: QuerySet[Property], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, contact: Contact, properties: QuerySet[Property], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = cast(PropertyChoiceField, self.fields["property"])
         field.queryset = properties
@@ -108,7 +112,7 @@ class RequestForm(forms.Form):
         self.has_properties = bool(first_two)
         if len(first_two) == 1:  # nothing to choose: it is chosen
             field.initial, field.empty_label = first_two[0].pk, None
-        self.fields["photos"] = _photos_field()
+        self.fields["photos"] = _photos_field(contact)
 
 
 class RequestCommentForm(forms.Form):
@@ -118,9 +122,9 @@ class RequestCommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, contact: Contact, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["photos"] = _photos_field()
+        self.fields["photos"] = _photos_field(contact)
 
 
 # --- views -------------------------------------------------------------------
@@ -170,18 +174,20 @@ def _detail_page(
 @customer_required
 @require_GET
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, _request_or_404(request, pk), RequestCommentForm())
+    form = RequestCommentForm(contact=viewer_of(request).contact)
+    return _detail_page(request, _request_or_404(request, pk), form)
 
 
 @customer_required(changes=True)
 @require_POST
 def request_comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     issue = _request_or_404(request, pk)
-    form = RequestCommentForm(request.POST, request.FILES)
+    contact = viewer_of(request).contact
+    form = RequestCommentForm(request.POST, request.FILES, contact=contact)
     if form.is_valid():
         try:
             comment = request_comment(
-                contact=viewer_of(request).contact,
+                contact=contact,
                 issue=issue,
                 body=form.cleaned_data["body"],
                 photos=form.cleaned_data["photos"],
@@ -199,9 +205,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
     viewer = section_or_404(request, Issue)
     properties = visible_properties(contact=viewer.contact).order_by("name", "id")
     if request.method != "POST":
-        form = RequestForm(properties=properties)
+        form = RequestForm(contact=viewer.contact, properties=properties)
         return render(request, "portal/request_new.html", {"form": form})
-    form = RequestForm(request.POST, request.FILES, properties=properties)
+    form = RequestForm(request.POST, request.FILES, contact=viewer.contact, properties=properties)
     if form.is_valid():
         try:
             issue = request_open(

@@ -4,6 +4,10 @@ For a demonstration only: it sets passwords everyone can read in this file,
 so it refuses to run unless DEBUG is on. Run again (every `make demo` does), it
 leaves alone a password someone has set since: a customer who changed theirs
 in the portal keeps it, and stays signed in.
+
+The demo's staff are superusers, who must sign in with two factors: each gets
+an authenticator app (a TOTP key made here, once, and kept on later runs), and
+the output says how to get its codes without a phone (`trellis totp_code`).
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.models import User
+from trellis.accounts.two_factor import DEVICE_NAME, totp_key_text
 from trellis.customers.models import Contact
 
 STAFF_EMAILS = ("jane.smith@greenway.example", "omar.haddad@greenway.example")
@@ -40,12 +46,21 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             staff = [self.staff_user(email) for email in STAFF_EMAILS]
+            apps = [self.staff_app(user) for user, _kept in staff]
             customers = [self.customer_account(xid) for xid in CUSTOMER_EXTERNAL_IDS]
 
         self.stdout.write(self.style.SUCCESS("Demo accounts are ready."))
         self.stdout.write(f"\nStaff (back office), password: {STAFF_PASSWORD}")
         for user, kept in staff:
             self.stdout.write(f"  {user.email}  ({user.get_full_name()}){KEPT if kept else ''}")
+        self.stdout.write(
+            "  then a code from an authenticator app (two-factor sign-in). Add the key to an app:"
+        )
+        for (user, _kept), app in zip(staff, apps, strict=True):
+            self.stdout.write(f"  {user.email}  key: {totp_key_text(app)}")
+        self.stdout.write(
+            f"  or print the current code: DEBUG=true .venv/bin/trellis totp_code {STAFF_EMAILS[0]}"
+        )
         self.stdout.write(f"\nCustomers (portal), password: {CUSTOMER_PASSWORD}")
         for account, kept in customers:
             name = account.get_full_name()
@@ -61,6 +76,14 @@ class Command(BaseCommand):
         kept = _keeps_password(user, STAFF_PASSWORD)
         user.save()
         return user, kept
+
+    def staff_app(self, user: User) -> TOTPDevice:
+        """The staff member's authenticator app: the one set up already, kept so
+        an app that added its key before still works, or a new one."""
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
+        return device
 
     def customer_account(self, external_id: str) -> tuple[User, bool]:
         contact = Contact.objects.filter(external_id=external_id).first()

@@ -7,7 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from trellis.imports.services import ImportRejected, import_document, parse_document
+from trellis.imports.services import (
+    ImportRejected,
+    ImportTooLarge,
+    import_document,
+    parse_document,
+    size_check,
+)
 
 
 class Command(BaseCommand):
@@ -18,11 +24,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         try:
+            # Refused before it is read: a huge file would fill memory first.
+            size_check(size=file.stat().st_size)
             text = file.read_bytes()
+            data = parse_document(text)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from error
-        try:
-            data = parse_document(text)
+        except ImportTooLarge as error:
+            raise CommandError(f"Nothing was imported from {file}: {error}") from None
         except ValueError as error:
             raise CommandError(f"{file} is not valid JSON: {error}.") from error
         try:

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.db import transaction
+from django_tasks import task
+
+from trellis.accounts.models import AccessAttempt
+from trellis.accounts.passwords import password_reset_send
+from trellis.accounts.selectors import account_for_sign_in_email
+
+Result = AccessAttempt.Result
+
+
+@task()
+def password_reset_requested(attempt_id: int) -> None:
+    """The part of forgot password that depends on who asked: find the account
+    and email it a link. It runs in a worker, so the page answers in the same
+    time for every email (trellis.accounts.passwords.password_reset_request)."""
+    with transaction.atomic():
+        attempt = AccessAttempt.objects.select_for_update().get(pk=attempt_id)
+        if attempt.result != Result.RECEIVED:
+            return  # handled already: a task may be run twice
+        account = account_for_sign_in_email(email=attempt.email_tried)
+        if account is None or account.contact is None or not account.is_active:
+            attempt.result = Result.NO_ACCOUNT
+            attempt.save(update_fields=["result"])
+            return
+        password_reset_send(contact=account.contact)
+        attempt.result, attempt.user = Result.RESET_SENT, account
+        attempt.save(update_fields=["result", "user"])

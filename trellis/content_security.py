@@ -1,0 +1,65 @@
+"""The Content-Security-Policy of Trellis's pages (settings.CONTENT_SECURITY_POLICY).
+
+Every HTML page gets the policy: scripts only from Trellis's own origin, or
+inline with the request's nonce; no plugins, no <base>, never framed, forms
+post only to Trellis. The one exception is widened on purpose: a page where
+a card is typed may load the payment processor's scripts and frames, and only
+that page (`card_entry_page`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from csp.constants import SELF
+from csp.middleware import CSPMiddleware
+from django.http import HttpRequest, HttpResponseBase
+
+from trellis.billing.gateways import get_gateway
+
+# The content types a browser runs scripts in: the policy's business.
+DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")
+
+
+class HtmlContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, for documents only (HTML, and SVG, which can
+    hold scripts).
+
+    On a PDF a policy breaks Chromium's viewer, which draws the file in a page
+    of its own that `object-src 'none'` forbids (crbug.com/271452). Photos,
+    PDFs and downloads keep `nosniff` and their content types, so a browser
+    never runs them as a page.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not response.get("Content-Type", "").startswith(DOCUMENT_TYPES):
+            response._csp_exempt = True  # type: ignore[attr-defined]
+        return super().process_response(request, response)
+
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def card_entry_page(view: View) -> View:
+    """Let the page where a card is typed load the payment processor's own
+    scripts and frames (its card fields live on its origin, so the card number
+    never reaches Trellis). Every other page keeps the processor out."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        origins = list(get_gateway().script_origins)
+        if origins:
+            # frame-src is not in the base policy (it falls back to
+            # default-src 'self'), so naming it here must keep 'self'.
+            response._csp_update = {  # type: ignore[attr-defined]
+                "script-src": origins,
+                "frame-src": [SELF, *origins],
+            }
+        return response
+
+    return cast(View, wrapped)
