@@ -41,8 +41,8 @@ def build(documents: int) -> Client:
     from trellis.billing.models import Invoice
     from trellis.customers.models import PropertyContact
     from trellis.issues.models import Issue
-    from trellis.portal.tests.documents import invoices
     from trellis.proposals.models import Proposal, ProposalItem
+    from trellis.testing.documents import invoices
     from trellis.testing.factories import ContactFactory, CustomerAccountFactory, PropertyFactory
 
     account = CustomerAccountFactory(contact=ContactFactory(email="bench@example.com"))

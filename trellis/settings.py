@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "trellis.documents",
     "trellis.mail",
     "trellis.imports",
+    "trellis.inbox",
     "trellis.portal",
     "trellis.office",
 ]
@@ -149,6 +150,11 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Single-use links sent by email.
 INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", default=7)
 PASSWORD_RESET_LIFETIME_MINUTES = env_int("PASSWORD_RESET_LIFETIME_MINUTES", default=60)
+
+# The office's inbox (trellis/inbox): a portal payment still pending after this
+# long, and an invitation not accepted after this many days, become an item.
+INBOX_PAYMENT_PENDING_MINUTES = env_int("INBOX_PAYMENT_PENDING_MINUTES", default=30)
+INBOX_INVITATION_PENDING_DAYS = env_int("INBOX_INVITATION_PENDING_DAYS", default=3)
 
 # Sign-in throttling (portal and office): failures allowed in the window, per email and per IP.
 SIGN_IN_WINDOW_MINUTES = env_int("SIGN_IN_WINDOW_MINUTES", default=15)

@@ -15,6 +15,11 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(session_clock_start, dispatch_uid="trellis.session_clock")
         user_logged_out.connect(sign_out_record, dispatch_uid="trellis.sign_out_record")
 
+        # Signing out, or a session timing out, ends a staff member's open preview.
+        from trellis.accounts.preview import preview_end_at_sign_out
+
+        user_logged_out.connect(preview_end_at_sign_out, dispatch_uid="trellis.preview_end")
+
         # Deactivating an account ends its sessions (trellis/accounts/sessions.py).
         from django.db.models.signals import post_save, pre_save
 

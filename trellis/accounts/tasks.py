@@ -6,6 +6,7 @@ from django_tasks import task
 from trellis.accounts.models import AccessAttempt
 from trellis.accounts.passwords import password_reset_send
 from trellis.accounts.selectors import account_for_sign_in_email
+from trellis.inbox.services import sign_in_trouble_note
 
 Result = AccessAttempt.Result
 
@@ -23,6 +24,8 @@ def password_reset_requested(attempt_id: int) -> None:
         if account is None or account.contact is None or not account.is_active:
             attempt.result = Result.NO_ACCOUNT
             attempt.save(update_fields=["result"])
+            # An address a contact is known by: the office's inbox says so.
+            sign_in_trouble_note(email_tried=attempt.email_tried)
             return
         password_reset_send(contact=account.contact)
         attempt.result, attempt.user = Result.RESET_SENT, account

@@ -38,6 +38,8 @@ from trellis.billing.models import Invoice, Payment, PaymentMethod
 from trellis.billing.selectors import invoices_due
 from trellis.company.models import Company
 from trellis.customers.models import Contact
+from trellis.inbox.models import InboxItem
+from trellis.inbox.services import inbox_item_add
 from trellis.mail.models import OutgoingEmail
 from trellis.mail.services import email_queue_from_company
 from trellis.refusals import Refused
@@ -259,7 +261,11 @@ def _payment_settle(
     declined: PaymentDeclined | None = None,
 ) -> Payment:
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("property")
+            .get(pk=payment.invoice_id)
+        )
         payment = (
             Payment.objects.select_for_update(of=("self",))
             .select_related("method", "paid_by")
@@ -273,34 +279,38 @@ def _payment_settle(
             payment.status = Payment.Status.FAILED
             payment.failure_message = declined.message[:300]
             payment.save(update_fields=["status", "failure_message", "completed_at"])
-            audit_record(
-                action="payment.failed",
-                target=payment,
-                data={
-                    "invoice": invoice.number,
-                    "contact": payment.paid_by_id,
-                    "code": declined.code,
-                },
-            )
-            _log_result(payment, code=declined.code)
+            _record_result(payment=payment, invoice=invoice, company=company, code=declined.code)
             return payment
         assert charge is not None  # noqa: S101
         payment.status = Payment.Status.SUCCEEDED
         payment.processor_reference = charge.reference
         payment.save(update_fields=["status", "processor_reference", "completed_at"])
         invoice_settle(invoice=invoice)
-        audit_record(
-            action="payment.succeeded",
-            target=payment,
-            data={
-                "invoice": invoice.number,
-                "contact": payment.paid_by_id,
-                "amount": str(payment.amount),
-            },
-        )
         receipt_queue(payment=payment, invoice=invoice, company=company)
-        _log_result(payment)
+        _record_result(payment=payment, invoice=invoice, company=company)
     return payment
+
+
+def _record_result(*, payment: Payment, invoice: Invoice, company: Company, code: str = "") -> None:
+    """The audit entry, the inbox item and the security log line of a settled payment."""
+    succeeded = payment.status == Payment.Status.SUCCEEDED
+    audit_record(
+        action="payment.succeeded" if succeeded else "payment.failed",
+        target=payment,
+        data={"invoice": invoice.number, "contact": payment.paid_by_id}
+        | ({"amount": str(payment.amount)} if succeeded else {"code": code}),
+    )
+    inbox_item_add(
+        kind=InboxItem.Kind.PAYMENT_RECEIVED if succeeded else InboxItem.Kind.PAYMENT_FAILED,
+        company=company,
+        property=invoice.property,
+        contact=payment.paid_by,
+        invoice=invoice,
+        payment=payment,
+        data={"amount": str(payment.amount)}
+        | ({} if succeeded else {"reason": payment.failure_message}),
+    )
+    _log_result(payment, code=code)
 
 
 def _log_result(payment: Payment, *, code: str = "") -> None:

@@ -30,7 +30,7 @@ def test_staff_sign_in_to_the_back_office(live_server, page):
     expect(page.locator(".recovery-codes li")).to_have_count(10)
     page.get_by_role("link", name=re.compile("continue to the back office")).click()
 
-    expect(page.get_by_role("heading", name="Back office")).to_be_visible()
+    expect(page.get_by_role("heading", name="Inbox: what needs a person")).to_be_visible()
     expect(page.get_by_role("link", name="Contacts", exact=True).first).to_be_visible()
 
 

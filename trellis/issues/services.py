@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property
+from trellis.inbox.models import InboxItem
+from trellis.inbox.notify import StaffEmail
+from trellis.inbox.services import inbox_item_add
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.photos import CheckedPhoto
-from trellis.mail.services import email_staff_notify
 from trellis.refusals import Refused
 from trellis.visibility import SectionOn, visible_issues, visible_properties
 
@@ -98,12 +98,17 @@ def request_open(
                 target=issue,
                 data={"photos": len(saved)},
             )
-            _staff_notify(
+            inbox_item_add(
+                kind=InboxItem.Kind.REQUEST_OPENED,
                 company=company,
-                template="request_opened",
-                issue=issue,
+                property=property,
                 contact=contact,
-                context={"photo_count": len(saved)},
+                issue=issue,
+                data={"excerpt": _excerpt(description), "photos": len(saved)},
+                staff_email=StaffEmail(
+                    template="request_opened",
+                    context={"issue": issue, "contact": contact, "photo_count": len(saved)},
+                ),
             )
     except BaseException:
         _photos_discard(saved)
@@ -137,12 +142,23 @@ def request_comment(
                 target=comment,
                 data={"issue": issue.pk, "photos": len(saved)},
             )
-            _staff_notify(
+            inbox_item_add(
+                kind=InboxItem.Kind.REQUEST_COMMENTED,
                 company=company,
-                template="request_commented",
-                issue=issue,
+                property=issue.property,
                 contact=contact,
-                context={"comment": comment, "photo_count": len(saved)},
+                issue=issue,
+                comment=comment,
+                data={"excerpt": _excerpt(body), "photos": len(saved)},
+                staff_email=StaffEmail(
+                    template="request_commented",
+                    context={
+                        "issue": issue,
+                        "contact": contact,
+                        "comment": comment,
+                        "photo_count": len(saved),
+                    },
+                ),
             )
     except BaseException:
         _photos_discard(saved)
@@ -155,17 +171,10 @@ def _account(contact: Contact) -> User | None:
     return account
 
 
-def _staff_notify(
-    *, company: Company, template: str, issue: Issue, contact: Contact, context: dict[str, object]
-) -> None:
-    """Tell staff at the company's notification address; nobody, if it is empty."""
-    office_url = settings.PUBLIC_BASE_URL + reverse("admin:issues_issue_change", args=[issue.pk])
-    email_staff_notify(
-        company=company,
-        template=template,
-        context={**context, "issue": issue, "contact": contact, "office_url": office_url},
-        about=issue,
-    )
+def _excerpt(text: str) -> str:
+    # The inbox shows the start of what the customer wrote; the request has all of it.
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 # --- staff, in the office ----------------------------------------------------

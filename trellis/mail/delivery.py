@@ -266,10 +266,13 @@ def _record_failure(
         status, next_attempt_at = Status.FAILED, email.next_attempt_at
     else:
         status, next_attempt_at = Status.QUEUED, now + backoff(attempts=email.attempts)
-    OutgoingEmail.objects.filter(pk=email.pk, status=Status.SENDING).update(
-        status=status, last_error=message, next_attempt_at=next_attempt_at, updated_at=now
-    )
-    email.refresh_from_db()
+    with transaction.atomic():
+        given_up = OutgoingEmail.objects.filter(pk=email.pk, status=Status.SENDING).update(
+            status=status, last_error=message, next_attempt_at=next_attempt_at, updated_at=now
+        )
+        email.refresh_from_db()
+        if given_up and status == Status.FAILED:
+            _inbox_failed(email)
 
     if email.status == Status.FAILED:
         logger.error(
@@ -291,6 +294,27 @@ def _record_failure(
         if _task_queue_defers():
             email_enqueue_delivery(email_id=email.pk, run_after=email.next_attempt_at)
     return email
+
+
+def _inbox_failed(email: OutgoingEmail) -> None:
+    """Put an email given up on in the office's inbox, in the same transaction.
+    A staff notification that failed is listed but tells nobody by email: that
+    email could fail in turn, and so on."""
+    from trellis.inbox.models import InboxItem  # the inbox emails staff through this app
+    from trellis.inbox.services import inbox_item_add
+
+    inbox_item_add(
+        kind=InboxItem.Kind.EMAIL_FAILED,
+        contact=email.contact,
+        email=email,
+        data={
+            "to": email.to_address,
+            "subject": email.subject,
+            "error": email.last_error[:300],
+            "email_kind": email.kind,
+        },
+        notify=email.kind != OutgoingEmail.Kind.NOTIFICATION,
+    )
 
 
 def backoff(*, attempts: int) -> dt.timedelta:
@@ -326,9 +350,12 @@ def _fail_interrupted() -> int:
     )
     failed = 0
     for email_id, attempts in stuck:
-        given_up = OutgoingEmail.objects.filter(
-            pk=email_id, status=Status.SENDING, updated_at__lt=cutoff
-        ).update(status=Status.FAILED, last_error=UNKNOWN_OUTCOME, updated_at=timezone.now())
+        with transaction.atomic():
+            given_up = OutgoingEmail.objects.filter(
+                pk=email_id, status=Status.SENDING, updated_at__lt=cutoff
+            ).update(status=Status.FAILED, last_error=UNKNOWN_OUTCOME, updated_at=timezone.now())
+            if given_up:
+                _inbox_failed(OutgoingEmail.objects.get(pk=email_id))
         if not given_up:
             continue  # its delivery finished meanwhile
         failed += 1

@@ -132,21 +132,3 @@ def email_links_forget(*, email_ids: Iterable[int | None]) -> None:
     ids = [pk for pk in email_ids if pk is not None]
     if ids:
         OutgoingEmail.objects.filter(pk__in=ids).exclude(link_secret="").update(link_secret="")
-
-
-def email_staff_notify(
-    *, company: Company, template: str, context: dict[str, Any], about: models.Model
-) -> OutgoingEmail | None:
-    """Tell staff at the company's notification address (in English, as the
-    office is); nobody, when the company has not set one."""
-    if not company.staff_notification_email:
-        return None
-    return email_queue_from_company(
-        kind=OutgoingEmail.Kind.NOTIFICATION,
-        template=template,
-        to=company.staff_notification_email,
-        language="en",
-        company=company,
-        context=context,
-        about=about,
-    )

@@ -18,13 +18,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from trellis.billing import throttles
+from trellis.billing.card_forms import CARD_SECRET_FIELDS, CardForm
 from trellis.billing.gateways.base import PaymentDeclined
 from trellis.billing.models import PaymentMethod
 from trellis.billing.payment_methods import payment_method_add, payment_methods_of
 from trellis.content_security import card_entry_page
 from trellis.customers.models import Contact
 from trellis.office.contact_portal import _contact_or_404, contact_page_url, staff_user
-from trellis.portal.card_forms import CARD_SECRET_FIELDS, CardForm
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin

@@ -24,9 +24,9 @@ from trellis.accounts.invitations import (
 )
 from trellis.accounts.models import AccessToken, User
 from trellis.accounts.passwords import ResetRefused, password_reset_send
+from trellis.accounts.preview import can_view_as, view_as_refusal
 from trellis.customers.models import Contact
 from trellis.customers.selectors import contact_invitations
-from trellis.portal.preview import can_view_as, view_as_refusal
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin

@@ -1,9 +1,9 @@
-"""What the troubleshoot page shows for each check: passed or failed, its
-lines in plain words, and the fix where there is one."""
+"""A fix button on the troubleshoot page: what trellis.doctor says staff can
+do about a check, or the office's own fix for a rule that stops a contact from
+a document."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
@@ -11,13 +11,3 @@ class Fix(NamedTuple):
     label: str
     url: str
     method: str = "get"  # "post" for an action (a button with a CSRF token)
-
-
-@dataclass(frozen=True)
-class Check:
-    title: str
-    passed: bool
-    lines: list[str] = field(default_factory=list)
-    fix: Fix | None = None
-    # Names the check for the page, which shows the document chooser under "content".
-    key: str = ""

@@ -1,154 +1,36 @@
-"""Troubleshoot portal access for one chosen document: can this contact see
-this proposal, invoice or request in the portal? If not, each reason, with
-its fix where there is one.
+"""Troubleshoot portal access for one chosen document, as the page shows it:
+trellis.doctor.document's answer (can this contact see this proposal, invoice
+or request?), and beside each rule that stops them the fix staff may use.
 
-The verdict and its reasons are trellis.visibility's (explain_proposal,
-explain_invoice, explain_issue, through why_visible.explain_document), the
-rules the portal itself enforces: nothing here decides visibility. This
-module only finds the documents to choose from and the fix for each rule.
+Nothing here decides visibility: this module only maps each failing rule to
+its button, and offers a button only to staff who may press it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.admin import AdminSite
-from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 
 from trellis.billing.models import Invoice
 from trellis.company.models import Company
-from trellis.customers.models import Contact, PropertyContact
-from trellis.documents.admin import PublishedDocumentAdmin
+from trellis.customers.models import Contact
+from trellis.doctor.document import Document, DocumentCheck, document_check
 from trellis.issues.models import Comment, Issue
+from trellis.office.admin.documents import PublishedDocumentAdmin
 from trellis.office.doctor_checks import Fix
-from trellis.office.why_visible import (
-    DOCUMENT_KINDS,
-    Document,
-    document_param,
-    explain_document,
-    troubleshoot_url,
-)
+from trellis.office.why_visible import troubleshoot_url
 from trellis.proposals.models import Proposal
 from trellis.visibility import (
     Failure,
     IncludeClient,
     PropertyRole,
-    PublicComment,
     Published,
     SectionOn,
     StatusShown,
-    Verdict,
 )
-
-# How many documents of each kind the chooser offers, newest first (a
-# property can have hundreds: staff search by number or subject for older
-# ones), and how many of a request's internal notes are listed.
-SHOWN = 25
-
-KIND_LABELS = {"proposal": "Proposals", "invoice": "Invoices", "request": "Requests"}
-SEARCHED = {
-    "proposal": ("number", "title"),
-    "invoice": ("number",),
-    "request": ("subject",),
-}
-
-
-class DocumentNotFound(Exception):
-    """The `document` parameter names no document, in words for staff."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-# --- the chooser -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str  # the `document` parameter: "invoice:12"
-    label: str
-
-
-@dataclass(frozen=True)
-class ChoiceGroup:
-    label: str  # "Invoices"
-    choices: list[Choice]
-    more: bool  # there are more than SHOWN: search to find the others
-
-
-@dataclass(frozen=True)
-class Chooser:
-    query: str
-    groups: list[ChoiceGroup]
-
-    @property
-    def empty(self) -> bool:
-        return not any(group.choices for group in self.groups)
-
-    @property
-    def more(self) -> bool:
-        return any(group.more for group in self.groups)
-
-
-def _label(document: Document) -> str:
-    day = f"{timezone.localtime(document.created_at):%Y-%m-%d}"
-    if isinstance(document, Issue):
-        return f"“{document.subject}” — {document.property} — {day}"
-    return f"{document} — {document.property} — {day}"
-
-
-def _searched(kind: str, query: str) -> Q:
-    found = Q()
-    for name in SEARCHED[kind]:
-        found |= Q(**{f"{name}__icontains": query})
-    return found
-
-
-def document_chooser(*, contact: Contact, query: str = "") -> Chooser:
-    """The documents on the properties where the contact holds any role, by
-    kind, newest first, at most SHOWN of each: one query per kind."""
-    query = query.strip()
-    property_ids = PropertyContact.objects.filter(contact=contact).values("property_id")
-    groups = []
-    for kind, model in DOCUMENT_KINDS.items():
-        documents: QuerySet[Any] = (
-            model._default_manager.filter(property__in=property_ids)
-            .select_related("property")
-            .order_by("-created_at", "-id")
-        )
-        if query:
-            documents = documents.filter(_searched(kind, query))
-        found = list(documents[: SHOWN + 1])
-        groups.append(
-            ChoiceGroup(
-                KIND_LABELS[kind],
-                [Choice(document_param(d), _label(d)) for d in found[:SHOWN]],
-                more=len(found) > SHOWN,
-            )
-        )
-    return Chooser(query, groups)
-
-
-def document_chosen(value: str) -> Document:
-    """The document the `document` parameter names ("invoice:12"), with its
-    property; any document, not only those the contact is linked to."""
-    kind, _, pk = value.partition(":")
-    model = DOCUMENT_KINDS.get(kind)
-    if model is None or not re.fullmatch(r"[0-9]{1,18}", pk):
-        raise DocumentNotFound(f"“{value}” names no document: choose one from the list.")
-    document = model._default_manager.select_related("property").filter(pk=int(pk)).first()
-    if document is None:
-        raise DocumentNotFound(f"There is no {kind} with id {pk}: it may have been deleted.")
-    return document
-
-
-# --- the check -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -161,34 +43,31 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class DocumentCheck:
-    contact: Contact
-    document: Document
-    verdict: Verdict
-    reasons: list[Reason]
-    has_account: bool
-    hidden_comments: list[Comment]  # not Public: the customer does not see them
-    more_hidden_comments: bool
+class DocumentPanel:
+    check: DocumentCheck  # the domain's answer
+    reasons: list[Reason]  # one for each of its failures, in order
     document_url: str
     next_url: str  # back here, with the document still chosen, after a fix
 
     @property
-    def passed(self) -> bool:
-        return self.verdict.visible
+    def document(self) -> Document:
+        return self.check.document
 
     @property
-    def document_name(self) -> str:
-        if isinstance(self.document, Issue):
-            return f"the request “{self.document}”"
-        return str(self.document)
+    def passed(self) -> bool:
+        return self.check.visibility.visible
 
     @property
     def title(self) -> str:
-        return f"Can {self.contact.full_name} see {self.document_name} in the portal?"
+        return self.check.question
+
+    @property
+    def hidden_comments(self) -> list[Comment]:
+        return self.check.hidden_comments
 
     @property
     def is_request(self) -> bool:
-        return isinstance(self.document, Issue)
+        return isinstance(self.check.document, Issue)
 
 
 def _publish_reason(
@@ -285,48 +164,25 @@ def _reason(
     return Reason(failure)
 
 
-def _hidden_comments(issue: Issue) -> tuple[list[Comment], bool]:
-    """The request's comments that are not Public, by the rule the portal
-    filters them with, oldest first: at most SHOWN, and whether there are more."""
-    comments = list(
-        issue.comments.exclude(PublicComment.q())
-        .select_related("author_user", "author_contact")
-        .order_by("created_at", "id")[: SHOWN + 1]
-    )
-    return comments[:SHOWN], len(comments) > SHOWN
-
-
-def document_check(
+def document_panel(
     *,
     contact: Contact,
     document: Document,
     company: Company,
     request: HttpRequest,
     admin_site: AdminSite,
-) -> DocumentCheck:
-    """Whether the portal shows the contact this document, each rule that
-    stops it with its fix, and for a request the comments the customer does
-    not see. Buttons only for staff who may use them; their views check again."""
-    # The rules read the property's roles: one query, and none if who_sees()
-    # has loaded them already. All of them, never only this contact's, which
-    # would be wrong for the next contact asked about the same instance.
-    prefetch_related_objects([document], "property__roles")
-    verdict = explain_document(contact=contact, document=document, company=company)
-    hidden, more = _hidden_comments(document) if isinstance(document, Issue) else ([], False)
+) -> DocumentPanel:
+    """trellis.doctor's answer for this document, each failing rule with its
+    fix. Buttons only for staff who may use them; their views check again."""
+    check = document_check(contact=contact, document=document, company=company)
+    status_fails = StatusShown.code in check.visibility.rules
     opts = document._meta
-    status_fails = StatusShown.code in verdict.rules
-    return DocumentCheck(
-        contact=contact,
-        document=document,
-        verdict=verdict,
+    return DocumentPanel(
+        check=check,
         reasons=[
             _reason(f, document, request, admin_site, status_fails=status_fails)
-            for f in verdict.failures
+            for f in check.failures
         ],
-        # A missing portal account raises a subclass of AttributeError.
-        has_account=hasattr(contact, "portal_account"),
-        hidden_comments=hidden,
-        more_hidden_comments=more,
         document_url=reverse(
             f"admin:{opts.app_label}_{opts.model_name}_change", args=[document.pk]
         ),

@@ -1,6 +1,7 @@
 """View as customer: from a contact's page, staff open the portal exactly as
 that contact sees it, read-only, and every step is in the audit log. What a
-preview may and may not do is trellis/portal/preview.py's business."""
+preview may and may not do is trellis/accounts/preview.py's business (who may,
+the preview's state) and trellis/portal/preview.py's (what it refuses)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from trellis.audit.services import audit_record
-from trellis.office.contact_portal import contact_page_url
-from trellis.portal.preview import (
+from trellis.accounts.preview import (
     can_see_contacts,
     preview_start,
     preview_unseeable,
     view_as_refusal,
 )
+from trellis.audit.services import audit_record
+from trellis.office.contact_portal import contact_page_url
 from trellis.security_log import security_event
 
 if TYPE_CHECKING:

@@ -1,8 +1,8 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from trellis.accounts.preview import preview_of
 from trellis.company.models import Company
-from trellis.portal.preview import preview_of
 
 
 def company(request: HttpRequest) -> dict[str, object]:

@@ -9,9 +9,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponseBase
 
+from trellis.accounts.preview import preview_of
 from trellis.company.models import Company
 from trellis.customers.models import Contact
-from trellis.portal.preview import changes_something, preview_of
+from trellis.portal.preview import changes_something
 from trellis.visibility import SectionOn
 
 ViewFunc = Callable[..., HttpResponseBase]

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from trellis.portal.preview import in_portal, preview_of
+from trellis.accounts.preview import preview_of
+from trellis.portal.preview import in_portal
 
 
 class CustomerLanguageMiddleware:

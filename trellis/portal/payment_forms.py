@@ -1,6 +1,6 @@
 """The Invoice Payment screen's form: which method, how much, and the attempt's key.
 
-The card fields of a new card come from CardForm (trellis/portal/card_forms.py);
+The card fields of a new card come from CardForm (trellis/billing/card_forms.py);
 whether the payment may be made is the billing services' answer, not this form's.
 """
 
@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from trellis.billing.card_forms import CardForm
 
 NEW_CARD = "new"
 AMOUNT_TOO_SMALL = _("Enter an amount of at least 0.01.")
@@ -49,3 +51,9 @@ class PayAllForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": _("This payment form has expired. Start again.")},
     )
+
+
+class PaymentMethodForm(CardForm):
+    """Add a Payment Method: the card, and whether it becomes the default."""
+
+    make_default = forms.BooleanField(label=_("Make this my default"), required=False)

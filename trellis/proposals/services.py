@@ -8,10 +8,8 @@ from decimal import Decimal
 from io import BytesIO
 from typing import TYPE_CHECKING, TypedDict
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +20,9 @@ from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.documents.models import money
-from trellis.mail.services import email_staff_notify
+from trellis.inbox.models import InboxItem
+from trellis.inbox.notify import StaffEmail
+from trellis.inbox.services import inbox_item_add
 from trellis.proposals.models import Proposal, ProposalItem
 from trellis.visibility import visible_proposals
 
@@ -269,19 +269,33 @@ def _account_of(contact: Contact) -> User | None:
 
 
 def _staff_notify(*, proposal: Proposal, company: Company, total: Decimal) -> None:
-    """Tell staff of a decision, in English, with a link to the proposal in the office."""
+    """Put the decision in the office's inbox, and tell staff who asked to be
+    emailed (in English, with a link to the proposal in the office)."""
     items = list(proposal.items.all())
-    email_staff_notify(
+    chosen = [i for i in items if i.optional and i.chosen]
+    not_chosen = [i for i in items if i.optional and not i.chosen]
+    approved = proposal.status == Proposal.Status.APPROVED
+    inbox_item_add(
+        kind=InboxItem.Kind.PROPOSAL_APPROVED if approved else InboxItem.Kind.PROPOSAL_DECLINED,
         company=company,
-        template="proposal_decided",
-        about=proposal,
-        context={
-            "proposal": proposal,
-            "contact": proposal.decided_by,
-            "total": total,
-            "chosen": [i for i in items if i.optional and i.chosen],
-            "not_chosen": [i for i in items if i.optional and not i.chosen],
-            "office_url": settings.PUBLIC_BASE_URL
-            + reverse("admin:proposals_proposal_change", args=[proposal.pk]),
+        property=proposal.property,
+        contact=proposal.decided_by,
+        proposal=proposal,
+        data={
+            "total": str(total),
+            "chosen": [i.description for i in chosen],
+            "not_chosen": [i.description for i in not_chosen],
+            "signer_name": proposal.signer_name if approved else "",
+            "reason": proposal.decline_reason if not approved else "",
         },
+        staff_email=StaffEmail(
+            template="proposal_decided",
+            context={
+                "proposal": proposal,
+                "contact": proposal.decided_by,
+                "total": total,
+                "chosen": chosen,
+                "not_chosen": not_chosen,
+            },
+        ),
     )

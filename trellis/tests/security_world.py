@@ -142,4 +142,9 @@ def office_urls() -> list[tuple[str, str]]:
             if pattern.name:  # the unnamed one only redirects to the change page
                 kwargs = {argument: pk for argument in arguments_of(pattern)}
                 urls.append((pattern.name, reverse(f"admin:{pattern.name}", kwargs=kwargs)))
+    # The office's own pages outside the admin: the inbox (trellis/office/inbox.py).
+    urls += [(name, reverse(name)) for name in INBOX_PAGES]
     return urls
+
+
+INBOX_PAGES = ("office-home", "office-inbox-mark", "office-inbox-preferences")

@@ -1,11 +1,12 @@
 """The troubleshooter against the real portal, on random worlds (DESIGN.md,
 "Visibility is defined once"): for every contact and every proposal, invoice
-and request, the troubleshoot page's document check, and the "Who sees this"
-row for that contact, say "visible" exactly when the signed-in contact's
+and request, trellis.doctor's document check, and the "Who sees this" row
+for that contact, say "visible" exactly when the signed-in contact's
 portal lists the document (trellis/tests/test_visibility_rules.py holds its
 detail pages to the same rules); and the rules they name for a "not visible"
 are exactly those that fail by the oracle of worlds.py (written apart from
-trellis.visibility), the document's status among them.
+trellis.visibility), the document's status among them; the troubleshoot
+page gives each of those rules, and no other, its place beside a fix.
 
 Each example is one world in its own transaction (hypothesis' Django TestCase).
 """
@@ -16,8 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.extra.django import TestCase
 
 from trellis.accounts.models import User
-from trellis.office.doctor_document import document_check, document_chosen
-from trellis.office.why_visible import document_param, troubleshoot_url, who_sees
+from trellis.doctor.checks import Verdict
+from trellis.doctor.document import document_check, document_chosen, document_ref
+from trellis.doctor.who_sees import who_sees
+from trellis.office.doctor_document import document_panel
+from trellis.office.why_visible import troubleshoot_url
 from trellis.tests.worlds import (
     INVOICES_SHOWN,
     PROPOSALS_SHOWN,
@@ -79,26 +83,30 @@ class DoctorAgreesWithThePortal(TestCase):
                 request = RequestFactory().get(troubleshoot_url(contact, document))
                 request.user = staff
                 # Loaded as the page loads it, from its `document` parameter.
-                check = document_check(
+                chosen = document_chosen(document_ref(document))
+                check = document_check(contact=contact, document=chosen, company=world.company)
+                oracle = failing_rules(world, n, section, prop, published, status_shown)
+                context = (SECTIONS[section], document.pk, n, oracle)
+
+                assert check.visibility.visible == shown, context
+                assert (check.verdict == Verdict.PASS) == shown, context
+                named = {failure.rule for failure in check.failures}
+                assert shown or named, context
+                assert named == oracle, context
+                # The page gives each failing rule its place, and no other.
+                panel = document_panel(
                     contact=contact,
-                    document=document_chosen(document_param(document)),
+                    document=chosen,
                     company=world.company,
                     request=request,
                     admin_site=admin.site,
                 )
-                oracle = failing_rules(world, n, section, prop, published, status_shown)
-                context = (SECTIONS[section], document.pk, n, oracle)
-
-                assert check.passed == shown, context
-                assert [r.failure for r in check.reasons] == check.verdict.failures
-                named = {r.failure.rule for r in check.reasons}
-                assert shown or named, context
-                assert named == oracle, context
+                assert [r.failure for r in panel.reasons] == check.failures, context
 
                 mine = [row for row in rows[document] if row.contact == contact]
                 if linked(world, n, prop):
                     (row,) = mine
-                    assert row.sees_it == shown, context
+                    assert row.shown == shown, context
                     assert shown or row.failures, context
                     assert {f.rule for f in row.failures} == oracle, context
                 else:

@@ -38,6 +38,7 @@ OFFICE_SITE_PAGES = {
     "app_list",
     "view_on_site",
     "autocomplete",
+    "office-home",  # every staff member's home; the inbox on it takes its own permission
 }
 
 

@@ -360,6 +360,8 @@ NOT_WALKED = {
 }
 OFFICE_PAGES = {
     "admin:index",
+    "office-home",
+    "office-inbox-preferences",
     "admin:app_list",
     "admin:password_change",
     "admin:customers_contact_search",

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from trellis.billing.models import Invoice, Payment
 from trellis.customers.models import PropertyContact
-from trellis.office.why_visible import troubleshoot_url, who_sees
-from trellis.portal.tests.documents import invoices
+from trellis.doctor.who_sees import who_sees
+from trellis.office.why_visible import troubleshoot_url
 from trellis.proposals.models import Proposal
+from trellis.testing.documents import invoices
 from trellis.testing.factories import (
     InvoiceFactory,
     PropertyContactFactory,
@@ -202,8 +203,10 @@ def test_the_troubleshooter_names_the_status_of_a_printed_draft_and_leads_to_its
     assert [(f.label, f.url, f.method) for f in reasons["status_shown"].fixes] == [
         ("Open Proposal PR-5004 to send it", change_page, "get")
     ]
-    assert "Failed: Can Alice Arnold see Proposal PR-5004 in the portal?" in response.text
-    assert "Passed: Can Alice Arnold see Proposal PR-5004" not in response.text
+    assert (
+        "Can Alice Arnold see Proposal PR-5004 in the portal? No: Proposal PR-5004 is a draft"
+        in (response.text)
+    )
     assert 'data-rule="status_shown"' in response.text
     assert reverse("admin:proposals_proposal_print", args=[proposal.pk]) not in response.text
 
@@ -264,9 +267,9 @@ def test_who_sees_this_says_nobody_sees_a_printed_draft(office, alice, oak_lodge
     (row,) = who_sees(proposal)
     response = office.get(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
 
-    assert not row.sees_it
+    assert not row.shown
     assert [f.rule for f in row.failures] == ["status_shown"]
     html = response.text[response.text.index('id="who-sees-this"') :]
-    assert "Doesn't see it" in html
+    assert "Doesn&#x27;t see it." in html
     assert "Sees it" not in html
     assert "Proposal PR-5004 is a draft, and drafts never appear in the portal." in html

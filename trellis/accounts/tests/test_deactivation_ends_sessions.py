@@ -5,8 +5,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from trellis.portal.tests.conftest import sign_in
 from trellis.testing.factories import DEFAULT_PASSWORD, ContactFactory, CustomerAccountFactory
+from trellis.testing.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 

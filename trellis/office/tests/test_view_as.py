@@ -11,12 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from trellis.accounts.middleware import SEEN_AT
+from trellis.accounts.preview import SESSION_KEY
 from trellis.audit.models import AuditEntry
 from trellis.customers.models import Contact
-from trellis.portal.preview import SESSION_KEY
-from trellis.portal.tests.conftest import sign_in
-from trellis.portal.tests.documents import invoices, property_of
+from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import ContactFactory, CustomerAccountFactory, StaffFactory
+from trellis.testing.sign_in import sign_in
 
 pytestmark = pytest.mark.django_db
 

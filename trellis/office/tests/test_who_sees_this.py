@@ -1,5 +1,6 @@
 """Who sees this in the portal, on the office's proposal, invoice and issue
-pages: each contact linked to the property, and the portal's own verdict."""
+pages: each contact linked to the property, and one answer for each, from the
+portal's own rules (trellis.doctor.who_sees)."""
 
 import pytest
 from django.db import connection
@@ -8,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from trellis.company.models import Company
-from trellis.office.why_visible import who_sees
+from trellis.doctor.checks import Verdict
+from trellis.doctor.who_sees import who_sees
 from trellis.testing.factories import (
     ContactFactory,
     CustomerAccountFactory,
@@ -52,10 +54,13 @@ def test_a_published_invoice_is_seen_by_its_primary_and_billing_contacts(oak_lod
 
     assert set(rows) == {"Paula Prime", "Bill Payne", "Olga Other"}
     paula, bill, olga = rows["Paula Prime"], rows["Bill Payne"], rows["Olga Other"]
-    assert (paula.sees_it, paula.roles, paula.has_account) == (True, ["Primary"], True)
-    # Bill sees it in the portal, but has no account to sign in with yet.
-    assert (bill.sees_it, bill.roles, bill.has_account) == (True, ["Billing"], False)
-    assert not olga.sees_it
+    assert (paula.shown, paula.roles, paula.verdict) == (True, ["Primary"], Verdict.PASS)
+    assert paula.answer == "Sees it."
+    # The portal shows it to Bill, but he has no account to sign in with yet: one answer.
+    assert (bill.shown, bill.roles, bill.verdict) == (True, ["Billing"], Verdict.INFO)
+    assert bill.answer == "Will see it once they accept an invitation: no portal account yet."
+    assert not olga.shown
+    assert (olga.verdict, olga.answer) == (Verdict.FAIL, "Doesn't see it.")
     assert [f.rule for f in olga.failures] == ["property_role"]
     assert olga.failures[0].message == (
         "Olga Other is only a contact with the role “Other” on Oak Lodge: only its Primary "
@@ -68,12 +73,40 @@ def test_an_unpublished_invoice_is_seen_by_nobody(oak_lodge):
 
     rows = by_name(who_sees(invoice))
 
-    assert not any(row.sees_it for row in rows.values())
+    assert not any(row.shown for row in rows.values())
     for row in rows.values():
         assert "published" in [f.rule for f in row.failures]
         assert any("neither printed nor emailed" in f.message for f in row.failures)
     # Every rule that fails is listed, not just the first.
     assert [f.rule for f in rows["Olga Other"].failures] == ["property_role", "published"]
+
+
+def test_a_deactivated_account_does_not_see_it(oak_lodge):
+    paula = oak_lodge.roles.get(role="primary").contact
+    paula.portal_account.is_active = False
+    paula.portal_account.save()
+    invoice = InvoiceFactory(property=oak_lodge, printed_at=timezone.now())
+
+    row = by_name(who_sees(invoice))["Paula Prime"]
+
+    assert row.shown  # by the rules, but she cannot sign in
+    assert (row.verdict, row.answer) == (
+        Verdict.FAIL,
+        "Doesn't see it: their portal account is deactivated.",
+    )
+
+
+def test_a_contact_without_an_email_would_see_it_but_cannot_be_invited(oak_lodge):
+    bill = oak_lodge.roles.get(role="billing").contact
+    bill.email = ""
+    bill.save()
+    invoice = InvoiceFactory(property=oak_lodge, printed_at=timezone.now())
+
+    row = by_name(who_sees(invoice))["Bill Payne"]
+
+    assert row.answer == (
+        "Would see it, but has no email to be invited with, so no portal account."
+    )
 
 
 def test_a_contact_with_several_roles_has_one_row(oak_lodge):
@@ -85,7 +118,7 @@ def test_a_contact_with_several_roles_has_one_row(oak_lodge):
 
     assert len(rows) == 1
     assert sorted(rows[0].roles) == ["Other", "Primary"]
-    assert rows[0].sees_it
+    assert rows[0].shown
 
 
 def test_an_issue_without_include_client_is_seen_by_nobody(oak_lodge):
@@ -93,7 +126,7 @@ def test_an_issue_without_include_client_is_seen_by_nobody(oak_lodge):
 
     rows = by_name(who_sees(issue))
 
-    assert not any(row.sees_it for row in rows.values())
+    assert not any(row.shown for row in rows.values())
     assert [f.message for f in rows["Paula Prime"].failures] == [
         "The request “Dead hedge” does not have Include Client checked."
     ]
@@ -102,7 +135,7 @@ def test_an_issue_without_include_client_is_seen_by_nobody(oak_lodge):
 def test_an_issue_with_include_client_is_seen_by_the_primary_contact(oak_lodge):
     issue = IssueFactory(property=oak_lodge, include_client=True)
 
-    assert by_name(who_sees(issue))["Paula Prime"].sees_it
+    assert by_name(who_sees(issue))["Paula Prime"].shown
 
 
 def test_a_proposal_is_seen_by_nobody_when_the_proposals_section_is_off(oak_lodge):
@@ -113,7 +146,7 @@ def test_a_proposal_is_seen_by_nobody_when_the_proposals_section_is_off(oak_lodg
 
     rows = by_name(who_sees(proposal))
 
-    assert not any(row.sees_it for row in rows.values())
+    assert not any(row.shown for row in rows.values())
     assert [f.message for f in rows["Paula Prime"].failures] == [
         "The company has switched the Proposals section of the portal off."
     ]
@@ -122,7 +155,7 @@ def test_a_proposal_is_seen_by_nobody_when_the_proposals_section_is_off(oak_lodg
 def test_a_published_proposal_is_seen_when_the_section_is_on(oak_lodge):
     proposal = ProposalFactory(property=oak_lodge, printed_at=timezone.now())
 
-    assert by_name(who_sees(proposal))["Paula Prime"].sees_it
+    assert by_name(who_sees(proposal))["Paula Prime"].shown
 
 
 def panel(response):
@@ -140,9 +173,13 @@ def test_the_invoice_page_shows_who_sees_it(office, oak_lodge):
     assert "Who sees this in the portal" in html
     assert "Paula Prime" in html
     assert "Bill Payne" in html
-    assert "No account: cannot sign in to the portal" in html
-    assert "Sees it" in html
-    assert "Doesn't see it" in html
+    assert "Will see it once they accept an invitation: no portal account yet." in html
+    assert "Sees it." in html
+    assert "Doesn&#x27;t see it." in html
+    assert "No account" not in html  # one answer per contact, no second column
+    assert html.count('data-verdict="pass"') == 1
+    assert html.count('data-verdict="info"') == 1
+    assert html.count('data-verdict="fail"') == 1
     assert "Olga Other is only a contact with the role “Other” on Oak Lodge" in html
 
 

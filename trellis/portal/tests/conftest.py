@@ -1,11 +1,6 @@
 import pytest
-from django.test import Client
 
-from trellis.testing.factories import DEFAULT_PASSWORD
-
-
-def sign_in(client: Client, email: str, password: str = DEFAULT_PASSWORD, **extra):
-    return client.post("/sign-in/", {"email": email, "password": password}, **extra)
+from trellis.testing.sign_in import sign_in
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from trellis.billing.models import Invoice
 from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
 from trellis.issues.models import Issue
-from trellis.portal.tests.documents import invoices, property_of
+from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import IssueFactory, ProposalFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 from trellis.billing.models import Invoice
 from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
-from trellis.portal.tests.documents import invoices, property_of
+from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import ContactFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db

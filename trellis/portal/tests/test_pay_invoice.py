@@ -10,7 +10,7 @@ from django.utils import timezone
 from trellis.billing.models import Invoice, Payment, PaymentMethod, SandboxOperation
 from trellis.billing.tests.methods import DECLINED, TIMES_OUT_ONCE, due_invoice, saved_card
 from trellis.mail.models import OutgoingEmail
-from trellis.portal.tests.documents import invoices, property_of
+from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db

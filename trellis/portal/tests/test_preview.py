@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.models import AccessToken
+from trellis.accounts.preview import SESSION_KEY
 from trellis.accounts.tokens import token_issue
 from trellis.accounts.two_factor import totp_code_now, totp_device_pending
 from trellis.billing.models import Invoice, Payment, PaymentMethod
@@ -28,12 +29,11 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact, PropertyContact
 from trellis.issues.models import Issue, Photo
 from trellis.issues.tests.photos import png
-from trellis.portal.preview import SESSION_KEY
 from trellis.portal.tests.conftest import sign_in
-from trellis.portal.tests.documents import invoices, property_of
 from trellis.portal.tests.test_pay_invoice import CARD
 from trellis.portal.urls import urlpatterns
 from trellis.proposals.models import Proposal
+from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import (
     CommentFactory,
     ContactFactory,
@@ -591,7 +591,7 @@ def test_the_preview_ends_with_the_staff_members_permission(world):
     from django.contrib.auth.models import Permission
 
     clerk = StaffFactory()
-    # What a preview shows (trellis.portal.preview.PREVIEW_SHOWS), and no more.
+    # What a preview shows (trellis.accounts.preview.PREVIEW_SHOWS), and no more.
     clerk.user_permissions.add(
         *Permission.objects.filter(
             codename__in=["view_contact", "view_invoice", "view_proposal", "view_issue"]

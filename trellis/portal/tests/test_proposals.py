@@ -9,8 +9,8 @@ from PIL import Image
 from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
 from trellis.mail.models import OutgoingEmail
-from trellis.portal.tests.documents import property_of
 from trellis.proposals.models import Proposal
+from trellis.testing.documents import property_of
 from trellis.testing.factories import ContactFactory, ProposalFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from trellis.portal.tests.documents import property_of
 from trellis.proposals.models import Proposal, ProposalItem
+from trellis.testing.documents import property_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.tests.photos import png
-from trellis.portal.tests.documents import property_of
+from trellis.testing.documents import property_of
 from trellis.testing.factories import (
     CommentFactory,
     ContactFactory,

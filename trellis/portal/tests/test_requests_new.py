@@ -7,7 +7,7 @@ from trellis.customers.models import PropertyContact
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.tests.photos import png, png_claiming, text_named_jpg, upload
 from trellis.mail.models import OutgoingEmail
-from trellis.portal.tests.documents import property_of
+from trellis.testing.documents import property_of
 from trellis.testing.factories import IssueFactory
 
 pytestmark = pytest.mark.django_db

@@ -22,6 +22,7 @@ from trellis.accounts.invitations import (
 )
 from trellis.accounts.models import AccessAttempt, AccessToken, User
 from trellis.accounts.passwords import password_reset_complete, password_reset_request
+from trellis.accounts.preview import preview_of
 from trellis.accounts.sign_in import SignInRefused, sign_in_check
 from trellis.accounts.tokens import TokenInvalid, token_find
 from trellis.next_page import next_page_or
@@ -31,7 +32,7 @@ from trellis.portal.forms import (
     NewPasswordForm,
     SignInForm,
 )
-from trellis.portal.preview import changes_something, preview_of
+from trellis.portal.preview import changes_something
 from trellis.request_context import client_ip
 from trellis.security_log import security_event
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from trellis.billing.card_forms import CARD_SECRET_FIELDS
 from trellis.billing.gateways.base import PaymentDeclined
 from trellis.billing.models import PaymentMethod
 from trellis.billing.payment_methods import (
@@ -21,8 +22,8 @@ from trellis.billing.payment_methods import (
     payment_methods_of,
 )
 from trellis.content_security import card_entry_page
-from trellis.portal.card_forms import CARD_SECRET_FIELDS, PaymentMethodForm
 from trellis.portal.decorators import customer_required, viewer_of
+from trellis.portal.payment_forms import PaymentMethodForm
 
 
 def _own_method(request: HttpRequest, pk: int) -> PaymentMethod:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from trellis.billing.card_forms import CARD_SECRET_FIELDS, CardForm
 from trellis.billing.gateways.base import PaymentDeclined
 from trellis.billing.models import Invoice, Payment, PaymentMethod
 from trellis.billing.payment_methods import (
@@ -34,7 +35,6 @@ from trellis.billing.payments import (
 )
 from trellis.billing.selectors import invoices_due
 from trellis.content_security import card_entry_page
-from trellis.portal.card_forms import CARD_SECRET_FIELDS, CardForm
 from trellis.portal.decorators import Viewer, customer_required, section_or_404
 from trellis.portal.payment_forms import NEW_CARD, InvoicePayForm, PayAllForm
 from trellis.visibility import visible_invoices, visible_properties

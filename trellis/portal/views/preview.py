@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from trellis.portal.preview import preview_end
+from trellis.accounts.preview import preview_end
 
 
 @require_POST

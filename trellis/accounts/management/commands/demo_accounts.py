@@ -22,6 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from trellis.accounts.models import User
 from trellis.accounts.two_factor import DEVICE_NAME, totp_key_text
 from trellis.customers.models import Contact
+from trellis.inbox.models import InboxItem, NotificationPreference
+from trellis.inbox.services import notification_preferences_set
 
 STAFF_EMAILS = ("jane.smith@greenway.example", "omar.haddad@greenway.example")
 STAFF_PASSWORD = "demo-staff-2026"  # noqa: S105 - a published demo password
@@ -30,6 +32,14 @@ STAFF_PASSWORD = "demo-staff-2026"  # noqa: S105 - a published demo password
 # nothing. See demo/README.md.
 CUSTOMER_EXTERNAL_IDS = ("C-1001", "C-1003", "C-1014")
 CUSTOMER_PASSWORD = "demo-customer-2026"  # noqa: S105 - a published demo password
+# What the first demo staff member (Jane) is emailed of at once (the office's inbox).
+DEMO_NOTIFICATIONS: dict[str, str] = {
+    InboxItem.Kind.PROPOSAL_APPROVED: NotificationPreference.Delivery.IMMEDIATELY,
+    InboxItem.Kind.PROPOSAL_DECLINED: NotificationPreference.Delivery.IMMEDIATELY,
+    InboxItem.Kind.REQUEST_OPENED: NotificationPreference.Delivery.IMMEDIATELY,
+    InboxItem.Kind.REQUEST_COMMENTED: NotificationPreference.Delivery.DIGEST,
+    InboxItem.Kind.EMAIL_FAILED: NotificationPreference.Delivery.DIGEST,
+}
 
 
 class Command(BaseCommand):
@@ -48,6 +58,7 @@ class Command(BaseCommand):
             staff = [self.staff_user(email) for email in STAFF_EMAILS]
             apps = [self.staff_app(user) for user, _kept in staff]
             customers = [self.customer_account(xid) for xid in CUSTOMER_EXTERNAL_IDS]
+            self.staff_notifications(staff[0][0])
 
         self.stdout.write(self.style.SUCCESS("Demo accounts are ready."))
         self.stdout.write(f"\nStaff (back office), password: {STAFF_PASSWORD}")
@@ -84,6 +95,12 @@ class Command(BaseCommand):
         if device is None:
             device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
         return device
+
+    def staff_notifications(self, user: User) -> None:
+        """Jane is emailed at once of customers' decisions and new requests: set
+        once, so a choice she made since in the office stays."""
+        if not NotificationPreference.objects.filter(user=user).exists():
+            notification_preferences_set(user=user, deliveries=DEMO_NOTIFICATIONS)
 
     def customer_account(self, external_id: str) -> tuple[User, bool]:
         contact = Contact.objects.filter(external_id=external_id).first()

@@ -10,13 +10,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from trellis.inbox.services import inbox_sweep
 from trellis.mail.delivery import DueRun, email_deliver_due
 
 
 class Command(BaseCommand):
     help = (
         "Send the queued email that is due: retries after failed attempts, and email "
-        "whose delivery task was lost. With --loop, keep doing it every --interval seconds."
+        "whose delivery task was lost; and bring up in the office's inbox the payments "
+        "pending too long and invitations not accepted. With --loop, keep doing it every "
+        "--interval seconds."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,6 +39,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, loop: bool, interval: float, limit: int, **options: Any) -> None:
         if not loop:
             self.report(email_deliver_due(limit=limit), quiet_when_idle=False)
+            inbox_sweep()
             return
 
         # A stop signal ends the loop between two sweeps, never mid-send: an
@@ -51,6 +55,7 @@ class Command(BaseCommand):
             while not stopping.is_set():
                 close_old_connections()  # a long-lived process outlives its connections
                 run = email_deliver_due(limit=limit)
+                inbox_sweep()  # payments pending too long, invitations unanswered
                 self.report(run, quiet_when_idle=True)
                 if run.total < limit:  # a full batch means more is due: go on at once
                     stopping.wait(interval)

@@ -1,4 +1,4 @@
-"""Published documents for alice's portal tests, made in bulk so hundreds are cheap."""
+"""Published documents for the tests of what alice sees, made in bulk so hundreds are cheap."""
 
 from __future__ import annotations
 

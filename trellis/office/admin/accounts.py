@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 
 from trellis.accounts.models import AccessAttempt, AccessToken, User
-from trellis.audit.admin import AuditedAdminMixin
+from trellis.office.admin.audit import AuditedAdminMixin
 from trellis.office.readonly import ReadOnlyAdminMixin
 
 

@@ -25,7 +25,7 @@ from trellis.billing.services import (
     invoice_totals,
     invoice_void,
 )
-from trellis.documents.admin import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
+from trellis.office.admin.documents import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
 from trellis.office.status_actions import (
     REASON_MAX_LENGTH,
     RowForm,

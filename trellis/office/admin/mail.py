@@ -15,12 +15,12 @@ from django.utils.http import content_disposition_header
 from django.utils.text import Truncator
 
 from trellis.accounts.models import User
-from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact
 from trellis.mail.delivery import email_retry
 from trellis.mail.headers import header_safe
 from trellis.mail.links import MASK
 from trellis.mail.models import EmailTemplate, OutgoingAttachment, OutgoingEmail
+from trellis.office.admin.audit import AuditedAdminMixin
 from trellis.office.readonly import ReadOnlyAdminMixin
 
 

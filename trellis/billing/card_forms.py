@@ -1,8 +1,10 @@
-"""The card form, shared by Add a Payment Method, Pay Invoice and the back office.
+"""The card form: a card as a person types it, checked by the card rules of
+trellis.billing.cards, in the customer's words. Shared by the portal's Add a
+Payment Method and Pay Invoice and the office's save a card for a contact.
 
-Render it with the partial "portal/_card_form.html" (the card fields only: the
-page brings its own <form>, CSRF token and buttons). Views that take it must be
-decorated with `@sensitive_post_parameters(*CARD_SECRET_FIELDS)`.
+Each UI renders the card fields with its own template and brings its own
+<form>, CSRF token and buttons. Views that take it must be decorated with
+`@sensitive_post_parameters(*CARD_SECRET_FIELDS)`.
 """
 
 from __future__ import annotations
@@ -125,9 +127,3 @@ class CardForm(forms.Form):
             holder_name=data["holder_name"],
             postcode=data.get("postcode", ""),
         )
-
-
-class PaymentMethodForm(CardForm):
-    """Add a Payment Method: the card, and whether it becomes the default."""
-
-    make_default = forms.BooleanField(label=_("Make this my default"), required=False)

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.models import User
 from trellis.accounts.two_factor import two_factor_devices_remove
-from trellis.audit.admin import AuditedAdminMixin
+from trellis.office.admin.audit import AuditedAdminMixin
 
 # Customers' accounts have no email of their own: they are found by their contact's.
 DEVICE_SEARCH = ["user__email", "user__contact__email"]

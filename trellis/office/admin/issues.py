@@ -18,7 +18,6 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from trellis.accounts.models import User
-from trellis.audit.admin import AuditedAdminMixin
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.responses import photo_response
 from trellis.issues.selectors import issues_with_waiting_for_staff
@@ -30,6 +29,7 @@ from trellis.issues.services import (
     request_start,
     staff_reply,
 )
+from trellis.office.admin.audit import AuditedAdminMixin
 from trellis.office.filters import YesNoFilter
 from trellis.office.status_actions import (
     StatusActionsAdmin,

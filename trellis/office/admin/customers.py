@@ -20,10 +20,10 @@ from django.utils.html import format_html
 from trellis.accounts.invitations import contacts_invite
 from trellis.accounts.models import User
 from trellis.accounts.profile import contact_email_changed, contact_email_check
-from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.services import property_set_roles
 from trellis.office import contact_payment_method, contact_portal, contact_search, doctor, view_as
+from trellis.office.admin.audit import AuditedAdminMixin
 from trellis.office.filters import YesNoFilter
 
 Role = PropertyContact.Role

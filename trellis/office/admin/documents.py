@@ -18,7 +18,6 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from trellis.audit.admin import AuditedAdminMixin
 from trellis.customers.models import Contact
 from trellis.documents.models import PublishedDocument
 from trellis.documents.selectors import Document, document_recipient_role
@@ -30,6 +29,7 @@ from trellis.documents.services import (
     document_print,
     document_publish_check,
 )
+from trellis.office.admin.audit import AuditedAdminMixin
 from trellis.office.filters import YesNoFilter
 from trellis.office.status_actions import StatusActionsAdmin, staff_of
 from trellis.office.why_visible import who_sees

@@ -1,3 +1,6 @@
+"""A request's page in the office: replies and internal notes, Include Client,
+photos, and the list's filter of requests waiting for staff."""
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
@@ -20,10 +23,10 @@ pytestmark = pytest.mark.django_db
 ISSUES = reverse("admin:issues_issue_changelist")
 
 
-@pytest.fixture
-def office(client, staff):
-    client.force_login(staff)
-    return client
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Photos are written to storage: never into the project's data/media.
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture

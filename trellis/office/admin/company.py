@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from trellis.audit.admin import AuditedAdminMixin
 from trellis.company.models import Company
+from trellis.office.admin.audit import AuditedAdminMixin
 
 
 @admin.register(Company)

@@ -11,7 +11,7 @@ from django.urls import URLPattern
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
-from trellis.documents.admin import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
+from trellis.office.admin.documents import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
 from trellis.office.status_actions import StatusButton, StatusForm, staff_of, status_change
 from trellis.office.status_forms import DecisionRecordForm
 from trellis.proposals.models import Proposal, ProposalItem
