@@ -177,6 +177,53 @@ def test_staff_who_may_only_view_emails_are_not_offered_a_retry(client, locmem_e
     assert email.status == Status.FAILED
 
 
+def retry_url(email):
+    return reverse("admin:mail_outgoingemail_retry", args=[email.pk])
+
+
+def test_a_failed_emails_page_retries_it_with_one_button(
+    office, locmem_email, django_capture_on_commit_callbacks
+):
+    email = failed_email()
+    page = office.get(detail(email)).content.decode()
+    assert f'action="{retry_url(email)}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post(retry_url(email), follow=True)
+
+    assert f"Sending again to {email.to_address}" in response.content.decode()
+    assert len(mail.outbox) == 1
+    email.refresh_from_db()
+    assert email.status == Status.SENT
+    assert f'action="{retry_url(email)}"' not in office.get(detail(email)).content.decode()
+
+
+def test_the_retry_button_leaves_an_email_that_has_not_failed_alone(office, locmem_email):
+    email = queue_email()
+    assert f'action="{retry_url(email)}"' not in office.get(detail(email)).content.decode()
+
+    response = office.post(retry_url(email), follow=True)
+
+    assert "only failed email is retried" in response.content.decode()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (Status.QUEUED, 0)
+
+
+def test_staff_who_may_only_view_emails_have_no_retry_button_and_cannot_post_it(
+    client, locmem_email
+):
+    viewer = StaffFactory(is_superuser=False)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_outgoingemail"))
+    client.force_login(viewer)
+    email = failed_email()
+
+    assert f'action="{retry_url(email)}"' not in client.get(detail(email)).content.decode()
+    assert client.post(retry_url(email)).status_code == 403
+    assert client.get(retry_url(email)).status_code == 405
+    email.refresh_from_db()
+    assert email.status == Status.FAILED
+
+
 # The company's templates exist from the start (trellis.mail.compose).
 
 

@@ -6,13 +6,14 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import urlize
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.http import content_disposition_header
 from django.utils.text import Truncator
+from django.views.decorators.http import require_POST
 
 from trellis.accounts.models import User
 from trellis.customers.models import Contact
@@ -93,6 +94,8 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "=message_id",
     ]
     actions = ["retry_sending"]
+    # A failed email's page has its own Retry button (the list's action retries many).
+    change_form_template = "office/email_change_form.html"
     fieldsets = [
         (None, {"fields": MESSAGE_FIELDS}),
         ("Delivery", {"fields": DELIVERY_FIELDS}),
@@ -207,7 +210,49 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.attachment_view),
             name="mail_outgoingemail_attachment",
         )
-        return [attachment, *super().get_urls()]
+        # POST only: a link prefetched or followed must not send anything.
+        retry = path(
+            "<path:object_id>/retry/",
+            self.admin_site.admin_view(require_POST(self.retry_view)),
+            name="mail_outgoingemail_retry",
+        )
+        return [attachment, retry, *super().get_urls()]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        email = self.get_object(request, object_id)
+        can_retry = (
+            email is not None
+            and email.status == OutgoingEmail.Status.FAILED
+            and self.has_retry_permission(request)
+        )
+        context = {**(extra_context or {}), "can_retry": can_retry}
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def retry_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_retry_permission(request):
+            raise PermissionDenied
+        email = self.get_object(request, object_id)
+        if email is None:
+            raise Http404
+        actor = request.user if isinstance(request.user, User) else None
+        if email_retry(email=email, actor=actor):
+            email.refresh_from_db()
+            self.message_user(
+                request, f"Sending again to {email.to_address}: {email.get_status_display()}."
+            )
+        else:
+            self.message_user(
+                request,
+                "This email is not failed, so it was left as it was: only failed email is retried.",
+                messages.WARNING,
+            )
+        return redirect("admin:mail_outgoingemail_change", email.pk)
 
     def attachment_view(
         self, request: HttpRequest, email_id: int, attachment_id: int
