@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "trellis.portal.context_processors.company",
+                "trellis.office.branding.office_brand",
             ],
         },
     },
@@ -177,6 +178,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 # Compiled catalogs (.mo) are committed, so no gettext tools are needed to install.
 LOCALE_PATHS = [BASE_DIR / "trellis" / "locale"]
+# English dates written one way in the office and the portal (trellis/formats/en).
+FORMAT_MODULE_PATH = ["trellis.formats"]
 TIME_ZONE = env_str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -7,8 +7,8 @@ from trellis.office import inbox as office_inbox
 from trellis.office import two_factor as office_two_factor
 from trellis.office.sign_in import office_sign_in
 
-admin.site.site_header = "Trellis back office"
-admin.site.site_title = "Trellis back office"
+# The office's header and page titles carry the company's name, not a site
+# header (trellis/templates/admin/base_site.html, trellis/office/branding.py).
 admin.site.index_title = "Back office"
 
 handler500 = "trellis.errors.server_error"

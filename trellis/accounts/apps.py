@@ -1,11 +1,24 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+
+# Django's and django-otp's apps under the names staff read in the office. Set
+# here rather than by listing subclasses of their configs in INSTALLED_APPS:
+# django-stubs types request.user only when "django.contrib.auth" is listed.
+LIBRARY_APP_NAMES = {
+    "auth": "Staff and permissions",  # its one page is staff groups
+    "otp_totp": "Two-factor: authenticator apps",
+    "otp_static": "Two-factor: recovery codes",
+}
 
 
 class AccountsConfig(AppConfig):
     name = "trellis.accounts"
     label = "accounts"
+    verbose_name = "Accounts and sign-in"
 
     def ready(self) -> None:
+        for label, verbose_name in LIBRARY_APP_NAMES.items():
+            apps.get_app_config(label).verbose_name = verbose_name
+
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from trellis.accounts import checks  # noqa: F401  (registers the deploy checks)

@@ -132,6 +132,8 @@ class AccessToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # What staff call it: an invitation or a reset is a link they emailed.
+        verbose_name = "emailed link"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["contact", "purpose", "-created_at"], name="token_by_contact"),
@@ -212,6 +214,7 @@ class AccessAttempt(models.Model):
     result = models.CharField(max_length=20, choices=Result.choices)
 
     class Meta:
+        verbose_name = "sign-in attempt"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["kind", "email_tried", "-created_at"], name="attempt_by_email"),

@@ -88,7 +88,7 @@ class PropertyContact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "property contact"
+        verbose_name = "property role"
         ordering = ["property", "role", "id"]
         constraints = [
             models.UniqueConstraint(

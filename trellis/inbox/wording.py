@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from trellis.inbox.models import InboxItem
 
@@ -36,7 +37,7 @@ def _date(value: object) -> str:
     if not isinstance(value, str) or not value:
         return ""
     moment = datetime.fromisoformat(value)
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _request_opened(item: InboxItem) -> str:

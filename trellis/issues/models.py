@@ -29,7 +29,9 @@ class Issue(models.Model):
     description = models.TextField(blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     include_client = models.BooleanField(
-        "Include Client", default=False, help_text="Show this issue to the customer in the portal."
+        "Include Client",
+        default=False,
+        help_text="Show this request to the customer in the portal.",
     )
     created_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -53,6 +55,8 @@ class Issue(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Staff say what the portal says.
+        verbose_name = "request"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(

@@ -27,6 +27,7 @@ from trellis.accounts.passwords import ResetRefused, password_reset_send
 from trellis.accounts.preview import can_view_as, view_as_refusal
 from trellis.customers.models import Contact
 from trellis.customers.selectors import contact_invitations
+from trellis.visibility import visible_properties
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -42,6 +43,19 @@ def staff_user(request: HttpRequest) -> User:
     if not isinstance(request.user, User):  # the admin lets only signed-in staff this far
         raise PermissionDenied
     return request.user
+
+
+def sees_nothing(contact: Contact) -> bool:
+    """Whether the portal would show this contact nothing at all: no property
+    is theirs to see (the rule is trellis/visibility.py's, not restated here)."""
+    return not visible_properties(contact=contact).exists()
+
+
+def sees_nothing_warning(contact: Contact) -> str:
+    return (
+        f"{contact.full_name} holds no Primary or Billing role on any property: "
+        "they will see nothing in the portal until they do."
+    )
 
 
 def contact_page_url(contact: Contact) -> str:
@@ -64,6 +78,12 @@ class PortalPanel:
     can_view_as: bool
     # Why View as customer is not offered to this staff member, if it is not.
     view_as_refusal: str = ""
+    # Said beside the invite button: the invitation still goes, but shows nothing.
+    sees_nothing: bool = False
+
+    @property
+    def sees_nothing_warning(self) -> str:
+        return sees_nothing_warning(self.contact) if self.sees_nothing else ""
 
     @property
     def offer_invite(self) -> bool:
@@ -111,6 +131,7 @@ def portal_panel(request: HttpRequest, contact: Contact) -> PortalPanel:
         refusal=refusal,
         can_view_as=can_view_as(request.user),
         view_as_refusal=view_as_refusal(request.user, contact),
+        sees_nothing=sees_nothing(contact),
     )
 
 
@@ -135,6 +156,8 @@ def invite_view(
         messages.error(request, refusal.message)
     else:
         messages.success(request, f"Invitation sent to {invitation.sent_to}.")
+        if sees_nothing(contact):
+            messages.warning(request, sees_nothing_warning(contact))
     return HttpResponseRedirect(contact_page_url(contact))
 
 
@@ -155,11 +178,13 @@ def password_reset_view(
 
 def report_invite_outcomes(request: HttpRequest, outcomes: Iterable[InviteOutcome]) -> None:
     """One message per refused contact, with a link to its page (where a
-    verified contact's password reset button is), then how many were invited."""
-    invited = 0
+    verified contact's password reset button is), then how many were invited,
+    and how many of those will see nothing in the portal yet."""
+    invited = blind = 0
     for outcome in outcomes:
         if outcome.refusal is None:
             invited += 1
+            blind += sees_nothing(outcome.contact)
             continue
         messages.warning(
             request,
@@ -172,5 +197,12 @@ def report_invite_outcomes(request: HttpRequest, outcomes: Iterable[InviteOutcom
         )
     if invited:
         messages.success(request, f"Invited {invited} contact{'s' if invited != 1 else ''}.")
-    else:
+    if blind:
+        holds = "hold" if blind != 1 else "holds"
+        messages.warning(
+            request,
+            f"{blind} of the invited contacts {holds} no Primary or Billing role: "
+            "they will see nothing in the portal until they do.",
+        )
+    if not invited:
         messages.warning(request, "No contacts were invited.")

@@ -4,7 +4,7 @@ up the authenticator app, and recovery codes.
 Superusers and staff who may change money or users must use it
 (trellis.accounts.two_factor); TwoFactorMiddleware sends them here until they
 have. Other staff may set it up too. Support removes a lost phone's device on
-the office's "TOTP devices" page.
+the office's "TOTP devices" page (under "Two-factor: authenticator apps").
 """
 
 from __future__ import annotations

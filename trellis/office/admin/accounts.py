@@ -35,7 +35,9 @@ class StaffEmailMixin:
     fields: dict[str, forms.Field]
 
     def require_email(self) -> None:
-        self.fields["email"].required = True
+        # Staff who may only view users get the page without the field.
+        if "email" in self.fields:
+            self.fields["email"].required = True
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from trellis.company.models import Company
 from trellis.office.admin.audit import AuditedAdminMixin
+from trellis.office.branding import saved_company
 
 
 @admin.register(Company)
@@ -28,7 +29,7 @@ class CompanyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and not Company.objects.exists()
+        return super().has_add_permission(request) and saved_company(request) is None
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -104,6 +104,9 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = ["about_link", "attachment_list", "text_body", "html_body", "masked_link"]
 
+    class Media:
+        css = {"all": ["office/email_preview.css"]}
+
     def get_fieldsets(self, request: HttpRequest, obj: OutgoingEmail | None = None) -> Any:
         if obj is None or not obj.has_masked_link:
             return self.fieldsets
@@ -195,11 +198,12 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # The message's own HTML, shown as the recipient's mail program would,
         # but isolated: no scripts and a unique origin (no allow-same-origin),
         # so it can neither run code nor reach the office's cookies and pages.
-        # Its links open in a new tab.
+        # Its links open in a new tab. Its size is in office/email_preview.css:
+        # the column's width and most of the screen's height (no script may
+        # measure the message, under the CSP).
         return format_html(
-            '<iframe title="HTML version of the email" srcdoc="{}" '
-            'sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" '
-            'style="width: 100%; min-height: 32rem; border: 1px solid #ccc; background: #fff">'
+            '<iframe title="HTML version of the email" srcdoc="{}" class="email-preview" '
+            'sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer">'
             "</iframe>",
             _links_open_in_new_tab(email.body_html),
         )

@@ -28,7 +28,7 @@ Status = Proposal.Status
 
 def decision_summary(proposal: Proposal) -> str:
     """How the customer decided, in one line: "Approved by phone by Maria
-    Lopez on 12 Nov 2026 14:05, recorded by Jane Smith"."""
+    Lopez on November 12, 2026, 2:05 PM, recorded by Jane Smith"."""
     if not proposal.is_decided:
         return "Not decided."
     words = [proposal.get_status_display()]
@@ -37,7 +37,7 @@ def decision_summary(proposal: Proposal) -> str:
     if proposal.decided_by is not None:
         words.append(f"by {proposal.decided_by.full_name}")
     if proposal.decided_at is not None:
-        words.append(f"on {date_format(localtime(proposal.decided_at), 'j M Y H:i')}")
+        words.append(f"on {date_format(localtime(proposal.decided_at), 'DATETIME_FORMAT')}")
     summary = " ".join(words)
     if proposal.status == Status.APPROVED and proposal.signer_name:
         summary += f", signed as “{proposal.signer_name}”"

@@ -59,7 +59,7 @@ def test_changes_to_a_propertys_roles_are_in_its_entry(office, charlie):
     entry = AuditEntry.objects.get()
     assert entry.action == "property.changed"
     assert entry.data["changes"] == [
-        {"added": {"name": "property contact", "object": "Charlie Chen — Primary of Oak Lodge"}}
+        {"added": {"name": "property role", "object": "Charlie Chen — Primary of Oak Lodge"}}
     ]
 
 

@@ -9,14 +9,24 @@ from django.utils.html import escape
 from trellis.accounts.invitations import contact_invite
 from trellis.accounts.models import AccessToken
 from trellis.company.models import Company
+from trellis.customers.models import PropertyContact
 from trellis.mail.models import OutgoingEmail
-from trellis.testing.factories import ContactFactory, CustomerAccountFactory, StaffFactory
+from trellis.testing.factories import (
+    ContactFactory,
+    CustomerAccountFactory,
+    PropertyContactFactory,
+    StaffFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 CONTACTS = reverse("admin:customers_contact_changelist")
 INVITE_BUTTON = "Send Customer Portal invite"
 RESET_BUTTON = "Send password reset"
+SEES_NOTHING = (
+    "Charlie Chen holds no Primary or Billing role on any property: "
+    "they will see nothing in the portal until they do."
+)
 
 
 def page_url(contact):
@@ -61,6 +71,7 @@ def clerk(db):
 
 
 def test_staff_invite_a_contact_from_its_page(office, staff, charlie, greenway):
+    PropertyContactFactory(contact=charlie, role=PropertyContact.Role.BILLING)
     assert INVITE_BUTTON in office.get(page_url(charlie)).text
 
     response = office.post(invite_url(charlie), follow=True)
@@ -231,6 +242,7 @@ def test_the_bulk_action_invites_the_good_contacts_and_reports_each_refusal(offi
     maria = ContactFactory(first_name="Maria", last_name="Lopez", email="maria@example.com")
     CustomerAccountFactory(contact=maria)
     good = [ContactFactory(first_name=name, last_name="Good") for name in ("Ann", "Ben", "Cy")]
+    PropertyContactFactory(contact=good[0], role=PropertyContact.Role.PRIMARY)
     nomail = ContactFactory(first_name="Nora", last_name="Nomail", email="")
     chosen = [maria, *good, nomail]
 
@@ -241,8 +253,8 @@ def test_the_bulk_action_invites_the_good_contacts_and_reports_each_refusal(offi
     )
 
     shown = shown_messages(response)
-    assert len(shown) == 3
-    maria_message, nora_message, summary = shown  # by last name, as listed
+    assert len(shown) == 4
+    maria_message, nora_message, summary, sees_nothing = shown  # by last name, as listed
     assert maria_message.startswith(
         "Maria Lopez already has an account (Customer Portal Verified) — "
         "send a password reset instead."
@@ -250,6 +262,10 @@ def test_the_bulk_action_invites_the_good_contacts_and_reports_each_refusal(offi
     assert page_url(maria) in maria_message
     assert nora_message.startswith("Nora Nomail has no email address.")
     assert summary == "Invited 3 contacts."
+    assert sees_nothing == (
+        "2 of the invited contacts hold no Primary or Billing role: "
+        "they will see nothing in the portal until they do."
+    )
     for contact in good:
         assert invitations(contact).count() == 1
         assert OutgoingEmail.objects.get(contact=contact).to_address == contact.email
@@ -274,8 +290,8 @@ def test_the_contact_page_shows_the_portal_account_and_its_invitations(office, s
         (second.pk, "Used"),
         (first.pk, "Revoked"),
     ]
-    assert "Customer Portal Verified since" in response.text
-    assert "April 1, 2026, 8:15 a.m." in response.text  # the last sign-in
+    assert "Verified since" in response.text
+    assert "April 1, 2026, 8:15 AM" in response.text  # the last sign-in
     assert "Jane Smith" in response.text  # who sent them
     messages_link = reverse("admin:mail_outgoingemail_changelist") + f"?contact={charlie.pk}"
     assert f'href="{messages_link}"' in response.text
@@ -290,3 +306,47 @@ def test_an_expired_invitation_shows_as_expired(office, staff, charlie):
     panel = office.get(page_url(charlie)).context["portal"]
 
     assert [state for _, state in panel.invitations] == ["Expired"]
+
+
+def test_inviting_a_contact_with_no_role_warns_they_will_see_nothing_and_still_invites(
+    office, charlie
+):
+    page = office.get(page_url(charlie))
+    response = office.post(invite_url(charlie), follow=True)
+
+    assert SEES_NOTHING in page.text  # said before the button is pressed
+    assert INVITE_BUTTON in page.text
+    assert shown_messages(response) == ["Invitation sent to charlie@example.com.", SEES_NOTHING]
+    assert invitations(charlie).count() == 1
+
+
+def test_a_contact_with_only_an_other_role_is_warned_too(office, charlie):
+    PropertyContactFactory(contact=charlie, role=PropertyContact.Role.OTHER)
+
+    response = office.post(invite_url(charlie), follow=True)
+
+    assert shown_messages(response)[1:] == [SEES_NOTHING]
+
+
+def test_a_primary_or_billing_contact_is_invited_without_a_warning(office, charlie):
+    PropertyContactFactory(contact=charlie, role=PropertyContact.Role.PRIMARY)
+
+    page = office.get(page_url(charlie))
+    response = office.post(invite_url(charlie), follow=True)
+
+    assert "will see nothing" not in page.text
+    assert shown_messages(response) == ["Invitation sent to charlie@example.com."]
+
+
+def test_a_bulk_invite_of_one_contact_with_no_role_says_so_in_the_singular(office, charlie):
+    response = office.post(
+        CONTACTS,
+        {"action": "send_portal_invites", "_selected_action": [charlie.pk]},
+        follow=True,
+    )
+
+    assert shown_messages(response) == [
+        "Invited 1 contact.",
+        "1 of the invited contacts holds no Primary or Billing role: "
+        "they will see nothing in the portal until they do.",
+    ]

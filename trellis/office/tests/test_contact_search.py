@@ -196,9 +196,9 @@ def test_the_chosen_columns_appear_in_the_chosen_order_of_the_list(office, staff
         "company": "-",
         "properties": "-",
         "verified": "Yes",
-        "verified_since": "March 2, 2026, 9:30 a.m.",
+        "verified_since": "March 2, 2026, 9:30 AM",
         "last_invited": "-",
-        "last_sign_in": "April 1, 2026, 8:15 a.m.",
+        "last_sign_in": "April 1, 2026, 8:15 AM",
         "invitation_state": "Not invited",
     }
     assert charlie_row["properties"] == "Elm House (Other); Oak Lodge (Billing)"
@@ -355,6 +355,7 @@ def test_the_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(of
 
 def test_staff_invite_the_chosen_results_and_see_each_refusal(office, alice, charlie):
     ann = ContactFactory(first_name="Ann", last_name="Green")
+    PropertyContactFactory(contact=ann, role=PropertyContact.Role.PRIMARY)
     url = f"{SEARCH}?name=a&columns=name"
 
     response = office.post(url, {"contact": [alice.contact.pk, charlie.pk, ann.pk]}, follow=True)
@@ -365,7 +366,12 @@ def test_staff_invite_the_chosen_results_and_see_each_refusal(office, alice, cha
         "Alice Arnold already has an account (Customer Portal Verified) — "
         "send a password reset instead."
     )
-    assert shown[1:] == ["Invited 2 contacts."]
+    assert shown[1:] == [
+        "Invited 2 contacts.",
+        # Charlie holds no role; Ann is a Primary contact.
+        "1 of the invited contacts holds no Primary or Billing role: "
+        "they will see nothing in the portal until they do.",
+    ]
     assert AccessToken.objects.filter(contact__in=[charlie, ann]).count() == 2
     assert not AccessToken.objects.filter(contact=alice.contact).exists()
 

@@ -29,7 +29,7 @@ def listed(response):
 def test_the_contact_list_shows_who_is_customer_portal_verified(office, alice, charlie):
     response = office.get(CONTACTS)
 
-    assert "Customer Portal Verified" in response.text
+    assert "Portal verified" in response.text
     contacts = listed(response)
     assert contacts["Alice"].portal_verified is True
     assert contacts["Charlie"].portal_verified is False
@@ -79,8 +79,8 @@ def test_the_contact_page_says_since_when_the_contact_is_verified(office, alice)
 
     response = office.get(reverse("admin:customers_contact_change", args=[alice.contact.pk]))
 
-    assert "Customer Portal Verified since" in response.text
-    assert "March 2, 2026, 9:30 a.m." in response.text
+    assert "Verified since" in response.text
+    assert "March 2, 2026, 9:30 AM" in response.text
 
 
 def test_an_unverified_contact_has_no_verified_since_date(office, charlie):
@@ -98,6 +98,37 @@ def test_the_contact_page_lists_the_contacts_roles_on_properties(office, charlie
         ("Oak Lodge", Role.BILLING)
     ]
     assert "Oak Lodge" in response.text
+
+
+def test_the_roles_table_has_one_row_per_property_with_its_address_and_roles(office, charlie):
+    oak = PropertyFactory(name="Oak Lodge", street="12 Oak St", city="Springfield")
+    PropertyContactFactory(property=oak, contact=charlie, role=Role.BILLING)
+    PropertyContactFactory(property=oak, contact=charlie, role=Role.PRIMARY)
+    PropertyContactFactory(contact=charlie, property__name="Elm Court", role=Role.OTHER)
+
+    response = office.get(reverse("admin:customers_contact_change", args=[charlie.pk]))
+
+    table = response.text.split('id="contact-roles"')[1].split("</table>")[0]
+    rows = [row.split("</tr>")[0] for row in table.split("<tr>")[2:]]
+    assert len(rows) == 2
+    assert "Elm Court" in rows[0] and "Other" in rows[0]
+    assert "Oak Lodge" in rows[1] and "12 Oak St, Springfield" in rows[1]
+    assert "Primary, Billing" in rows[1]
+    # Not the raw names of the role records above each row.
+    assert "Charlie Chen — Billing of Oak Lodge" not in response.text
+
+
+def test_the_contact_page_still_sends_what_its_read_only_roles_need_to_save(office, charlie):
+    PropertyContactFactory(contact=charlie, property__name="Oak Lodge", role=Role.BILLING)
+
+    response = office.get(reverse("admin:customers_contact_change", args=[charlie.pk]))
+
+    [roles] = response.context["inline_admin_formsets"]
+    management = roles.formset.management_form
+    expected = [management[name].html_name for name in management.fields]
+    expected += [form[name].html_name for form in roles.formset.forms for name in ("id", "contact")]
+    for name in expected:
+        assert f'name="{name}"' in response.text
 
 
 def test_the_property_filter_lists_the_contacts_holding_a_role_on_it(office, alice, charlie):

@@ -67,7 +67,7 @@ def test_the_issue_list_offers_no_action_that_changes_a_status(office):
 
     assert set(response.context["action_form"].fields["action"].choices) == {
         ("", "---------"),
-        ("delete_selected", "Delete selected issues"),
+        ("delete_selected", "Delete selected requests"),
     }
     assert not response.context["cl"].list_editable
 

@@ -224,7 +224,7 @@ def test_recording_an_approval_by_phone_says_how_who_when_and_who_recorded_it(
     )
 
     assert response.status_code == 302
-    summary = "Approved by phone by Maria Lopez on 12 Mar 2026 14:05, recorded by Jane Smith"
+    summary = "Approved by phone by Maria Lopez on March 12, 2026, 2:05 PM, recorded by Jane Smith"
     assert messages_of(response) == [f"Proposal PR-2001: {summary}."]
     proposal.refresh_from_db()
     assert (proposal.status, proposal.decided_via, proposal.decided_by) == (
@@ -314,7 +314,7 @@ def test_a_portal_approval_shows_its_signature_name(office, proposal, maria):
     page = office.get(url(proposal, "change")).text
 
     assert (
-        "Approved in the portal by Maria Lopez on 12 Mar 2026 14:05, signed as “Maria Lopez”"
+        "Approved in the portal by Maria Lopez on March 12, 2026, 2:05 PM, signed as “Maria Lopez”"
         in page.replace("&#x201C;", "“").replace("&#x201D;", "”")
     )
 

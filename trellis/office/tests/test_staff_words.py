@@ -1,0 +1,108 @@
+"""The office in the words staff and the portal use, not the models' names."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from trellis.testing.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("admin:index")
+MODEL_NAMES = [
+    "issue",
+    "issues",
+    "access token",
+    "access tokens",
+    "access attempt",
+    "access attempts",
+    "property contact",
+    "property contacts",
+    "authentication and authorization",
+    "otp_totp",
+    "otp_static",
+]
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(response) -> str:
+    """What a person reads on the page: its text, without markup, URLs or styles."""
+    parser = _Text()
+    parser.feed(response.content.decode())
+    return re.sub(r"\s+", " ", " ".join(parser.parts))
+
+
+def model_names_on(text: str) -> list[str]:
+    return [name for name in MODEL_NAMES if re.search(rf"\b{name}\b", text, re.IGNORECASE)]
+
+
+def test_the_office_home_lists_the_records_in_staff_words(office):
+    text = visible_text(office.get(HOME))
+
+    assert model_names_on(text) == []
+    for words in [
+        "Requests",
+        "Customers",
+        "Property roles",
+        "Accounts and sign-in",
+        "Sign-in attempts",
+        "Emailed links",
+        "Staff and permissions",
+        "Two-factor: authenticator apps",
+        "Two-factor: recovery codes",
+        "Emails",
+    ]:
+        assert words in text
+
+
+def test_a_staff_member_with_few_permissions_sees_staff_words_too(client):
+    sam = StaffFactory(email="sam@greenway.example", first_name="Sam", last_name="Reyes")
+    sam.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_issue", "view_accessattempt"])
+    )
+    client.force_login(sam)
+
+    text = visible_text(client.get(HOME))
+
+    assert "Requests" in text
+    assert "Sign-in attempts" in text
+    assert model_names_on(text) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "heading", "crumbs"),
+    [
+        ("admin:issues_issue_changelist", "Select request to change", "Requests"),
+        (
+            "admin:accounts_accessattempt_changelist",
+            "Select sign-in attempt to view",
+            "Accounts and sign-in \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} Sign-in attempts",
+        ),
+        ("admin:accounts_accesstoken_changelist", "emailed link", "Emailed links"),
+    ],
+)
+def test_the_record_lists_speak_the_same_words(office, url, heading, crumbs):
+    text = visible_text(office.get(reverse(url)))
+
+    assert heading in text
+    assert crumbs in text
+    assert model_names_on(text) == []
