@@ -134,6 +134,28 @@ class StatusActionsAdmin(_ModelAdmin):
     def status_note(self, obj: Any) -> str:
         return ""
 
+    def change_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """What the change page shows beside the status panel (who sees it…)."""
+        return {}
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra_context = extra_context or {}
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            posted = extra_context.get("status_posted")
+            extra_context = {
+                **extra_context,
+                "status_panel": self.status_panel(request, obj, posted),
+                **self.change_page_context(request, obj),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def status_row_forms(self, request: HttpRequest, obj: Any) -> list[RowForm]:
         return []
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.db.models import Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
@@ -204,21 +203,8 @@ class PublishedDocumentAdmin(StatusActionsAdmin, AuditedAdminMixin, admin.ModelA
             email_url=self.action_url("email", document.pk),
         )
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra_context = extra_context or {}
-        document = self.get_object(request, unquote(object_id))
-        if document is not None:
-            posted = extra_context.get("status_posted")
-            extra_context = {
-                **extra_context,
-                "status_panel": self.status_panel(request, document, posted),
-                "publishing": self.publishing_panel(request, document),
-                "who_sees_this": who_sees(document),
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def change_page_context(self, request: HttpRequest, document: Any) -> dict[str, Any]:
+        return {
+            "publishing": self.publishing_panel(request, document),
+            "who_sees_this": who_sees(document),
+        }

@@ -217,23 +217,8 @@ class IssueAdmin(StatusActionsAdmin, AuditedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Issue]:
         return issues_with_waiting_for_staff(super().get_queryset(request))
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra_context = extra_context or {}
-        issue = self.get_object(request, unquote(object_id))
-        if issue is not None:
-            posted = extra_context.get("status_posted")
-            extra_context = {
-                **extra_context,
-                "status_panel": self.status_panel(request, issue, posted),
-                "who_sees_this": who_sees(issue),
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
+    def change_page_context(self, request: HttpRequest, issue: Issue) -> dict[str, Any]:
+        return {"who_sees_this": who_sees(issue)}
 
     def get_urls(self) -> list[URLPattern]:
         return [
