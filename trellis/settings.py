@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "trellis.portal.context_processors.company",
                 "trellis.office.branding.office_brand",
+                "trellis.office.navigation.office_links",
             ],
         },
     },

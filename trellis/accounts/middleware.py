@@ -64,7 +64,7 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        held = _held_at(request)
+        held = held_at(request)
         if held is not None and request.path_info not in _open_paths(held):
             target = reverse(held)
             if request.method == "GET" and not request.headers.get("HX-Request"):
@@ -79,7 +79,7 @@ OFFICE_VERIFY = "office-two-factor:verify"
 OFFICE_SET_UP = "office-two-factor:set-up"
 
 
-def _held_at(request: HttpRequest) -> str | None:
+def held_at(request: HttpRequest) -> str | None:
     """The page this request's account must finish at, or None if it is free."""
     user = request.user
     if not user.is_authenticated or user.is_verified():  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.text import capfirst
 
 from trellis.accounts.models import User
 from trellis.audit.models import AuditEntry
@@ -34,3 +35,18 @@ def audit_record(
         entry.target_repr = str(target)[:300]
     entry.save()
     return entry
+
+
+def audit_fields_changed(
+    *, action: str, target: models.Model, actor: User | None, fields: list[str]
+) -> AuditEntry:
+    """An entry naming the fields that changed (never their values), as the
+    admin's history writes them: [{"changed": {"fields": ["Name", …]}}]."""
+    concrete = {field.name: field for field in target._meta.concrete_fields}
+    labels = [capfirst(concrete[name].verbose_name) for name in fields]
+    return audit_record(
+        action=action,
+        target=target,
+        actor=actor,
+        data={"changes": [{"changed": {"fields": labels}}]},
+    )

@@ -48,7 +48,7 @@ def office_signed_in(
     page.goto(f"{base_url}/office/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
     if device is not None:
         two_factor_code_enter(page, device)
     return page

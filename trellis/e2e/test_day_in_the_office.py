@@ -78,7 +78,7 @@ def test_a_day_in_the_office(live_server, browser, settings, tmp_path):
 
     # In the office: Jane's inbox shows both, with what she needs before opening them.
     jane = office_signed_in(browser, url, JANE, STAFF_PASSWORD)
-    expect(jane.get_by_role("heading", name="Inbox: what needs a person")).to_be_visible()
+    expect(jane.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
     expect(inbox_item(jane, APPROVED)).to_contain_text(
         "Optional items chosen: Pre-emergent weed control in beds"
     )
@@ -88,12 +88,20 @@ def test_a_day_in_the_office(live_server, browser, settings, tmp_path):
     # She opens the request from the inbox and replies publicly.
     opened.get_by_role("link", name=OPENED).click()
     expect(jane.get_by_text(SUBJECT).first).to_be_visible()
-    jane.locator("#id_comments-0-body").fill(REPLY)
-    jane.locator("#id_comments-0-is_public").check()
-    jane.get_by_role("button", name="Save and continue editing").click()
-    expect(jane.locator(".messagelist")).to_contain_text("was changed successfully")
+    jane.get_by_label("Your reply or note").fill(REPLY)
+    jane.get_by_label("Public reply (the customer is emailed)").check()
+    jane.get_by_role("button", name="Save").click()
+    expect(jane.locator(".messages")).to_contain_text(
+        "Your reply is in the conversation, and emailed to Maria Lopez."
+    )
+    conversation = jane.get_by_role("heading", name="Conversation")
+    expect(jane.locator("section", has=conversation)).to_contain_text(REPLY)
     reply = Comment.objects.get(body=REPLY)
     assert reply.is_public and reply.author_user == User.objects.get(email=JANE)
+    # Maria is told, with a link straight to her request.
+    told = OutgoingEmail.objects.get(to_address=MARIA, about_id=reply.issue_id)
+    assert told.status == OutgoingEmail.Status.SENT
+    assert f"/requests/{reply.issue_id}/" in told.body_text
 
     # In the portal, Maria reads the answer on her request's page.
     maria.goto(request_page)
@@ -103,7 +111,7 @@ def test_a_day_in_the_office(live_server, browser, settings, tmp_path):
     jane.goto(f"{url}/office/")
     for headline in (APPROVED, OPENED):
         inbox_item(jane, headline).get_by_role("button", name="Mark done").click()
-        expect(jane.locator(".messagelist")).to_contain_text(f"Marked done: {headline}.")
+        expect(jane.locator(".messages")).to_contain_text(f"Marked done: {headline}.")
         expect(inbox_item(jane, headline)).to_have_count(0)
     jane.get_by_role("link", name="Done", exact=True).click()
     for headline in (APPROVED, OPENED):
@@ -153,7 +161,7 @@ def test_a_failed_email_is_retried_from_the_inbox_and_reaches_the_smtp_server(
     item.get_by_role("link", name=headline).click()
     expect(jane.get_by_text("Failed", exact=True)).to_be_visible()
     jane.get_by_role("button", name="Retry sending").click()
-    expect(jane.locator(".messagelist")).to_contain_text(f"Sending again to {JAMES}: Sent.")
+    expect(jane.locator(".messages")).to_contain_text(f"Sending again to {JAMES}: Sent.")
     expect(jane.get_by_role("button", name="Retry sending")).to_have_count(0)
 
     assert len(smtp.envelopes) == 1

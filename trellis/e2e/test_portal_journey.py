@@ -73,7 +73,8 @@ def test_a_customer_sees_only_the_published_invoice_opens_a_request_and_others_g
     expect(maria.get_by_role("heading", name="Sprinkler head broken")).to_be_visible()
     photo = maria.locator("img[src*='/photos/']").first
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.naturalWidth") == 64
+    # decode() waits for the image to load, which may end after it is visible.
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
 
     request = Issue.objects.get(subject="Sprinkler head broken")
     assert request.include_client and request.photos.count() == 1

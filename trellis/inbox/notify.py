@@ -69,7 +69,7 @@ def _about(item: InboxItem) -> models.Model:
 
 def _office_url(item: InboxItem) -> str:
     path = item_office_path(item)
-    return settings.PUBLIC_BASE_URL + (path or reverse("admin:index"))
+    return settings.PUBLIC_BASE_URL + (path or reverse("office:home"))
 
 
 def staff_notify_now(
@@ -185,7 +185,7 @@ def _digest_one(*, user: User, company: Company, now: datetime, run: DigestRun) 
                     }
                     for item in items
                 ],
-                "inbox_url": settings.PUBLIC_BASE_URL + reverse("admin:index"),
+                "inbox_url": settings.PUBLIC_BASE_URL + reverse("office:home"),
             },
             about=user,
         )

@@ -164,17 +164,16 @@ def item_details(item: InboxItem) -> list[str]:
 
 
 def item_office_path(item: InboxItem) -> str:
-    """The office page of what the item is about."""
-    if item.proposal_id is not None:
-        return reverse("admin:proposals_proposal_change", args=[item.proposal_id])
-    if item.invoice_id is not None:
-        return reverse("admin:billing_invoice_change", args=[item.invoice_id])
-    if item.issue_id is not None:
-        return reverse("admin:issues_issue_change", args=[item.issue_id])
-    if item.email_id is not None:
-        return reverse("admin:mail_outgoingemail_change", args=[item.email_id])
-    if item.kind == Kind.SIGN_IN_TROUBLE and item.contact_id is not None:
-        return reverse("admin:customers_contact_troubleshoot", args=[item.contact_id])
-    if item.contact_id is not None:
-        return reverse("admin:customers_contact_change", args=[item.contact_id])
-    return ""
+    """The office page of what the item is about (trellis/office/urls.py)."""
+    for kind, object_id in (
+        ("proposal", item.proposal_id),
+        ("invoice", item.invoice_id),
+        ("request", item.issue_id),
+        ("email", item.email_id),
+    ):
+        if object_id is not None:
+            return reverse(f"office:{kind}", kwargs={f"{kind}_id": object_id})
+    if item.contact_id is None:
+        return ""
+    page = "contact-troubleshoot" if item.kind == Kind.SIGN_IN_TROUBLE else "contact"
+    return reverse(f"office:{page}", kwargs={"contact_id": item.contact_id})

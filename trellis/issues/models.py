@@ -49,6 +49,15 @@ class Issue(models.Model):
         related_name="raised_issues",
         help_text="The customer who raised it in the portal.",
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_issues",
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The staff member looking after it (request_assign sets it).",
+    )
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

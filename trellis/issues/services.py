@@ -4,9 +4,12 @@ comments on one, with photos; staff reply in the office, publicly or not."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from trellis.accounts.models import User
@@ -18,8 +21,16 @@ from trellis.inbox.notify import StaffEmail
 from trellis.inbox.services import inbox_item_add
 from trellis.issues.models import Comment, Issue, Photo
 from trellis.issues.photos import CheckedPhoto
+from trellis.mail.models import OutgoingEmail
+from trellis.mail.services import email_queue_from_company
 from trellis.refusals import Refused
-from trellis.visibility import SectionOn, visible_issues, visible_properties
+from trellis.visibility import (
+    PORTAL_ROLES,
+    IncludeClient,
+    SectionOn,
+    visible_issues,
+    visible_properties,
+)
 
 
 class RequestNotVisible(Exception):
@@ -180,6 +191,31 @@ def _excerpt(text: str) -> str:
 # --- staff, in the office ----------------------------------------------------
 
 
+def request_open_by_staff(
+    *, actor: User, property: Property, subject: str, description: str, include_client: bool
+) -> Issue:
+    """Staff open a request on a property, say for a customer who phoned: raised
+    by `actor`, and shown in the portal only with `include_client`. Audited;
+    nobody is notified (the one who would be is opening it)."""
+    if not actor.is_staff:
+        raise ValueError("Only staff open requests from the office.")
+    with transaction.atomic():
+        issue = Issue.objects.create(
+            property=property,
+            subject=subject,
+            description=description,
+            include_client=include_client,
+            created_by_user=actor,
+        )
+        audit_record(
+            action="issue.opened_by_staff",
+            actor=actor,
+            target=issue,
+            data={"include_client": include_client},
+        )
+    return issue
+
+
 def staff_reply(*, issue: Issue, author: User, body: str, public: bool) -> Comment:
     """A staff member's comment: Public ones reach the customer in the portal,
     the others are internal notes for staff only."""
@@ -198,7 +234,52 @@ def staff_reply(*, issue: Issue, author: User, body: str, public: bool) -> Comme
     return comment
 
 
-# --- status and Include Client, by staff (and the import) ---------------------
+@dataclass(frozen=True)
+class Reply:
+    comment: Comment
+    emailed: list[Contact]  # the customers told of a public reply
+
+
+def request_reply(*, issue: Issue, author: User, body: str, public: bool) -> Reply:
+    """The office's reply: staff_reply(), and a Public one emailed, in the same
+    transaction, to each customer who reads the request in the portal (a Primary
+    or Billing contact with an account, while Include Client is on), in their
+    language. An internal note emails nobody."""
+    with transaction.atomic():
+        comment = staff_reply(issue=issue, author=author, body=body, public=public)
+        emailed = _reply_email(issue=issue, comment=comment) if public else []
+    return Reply(comment=comment, emailed=emailed)
+
+
+def _reply_email(*, issue: Issue, comment: Comment) -> list[Contact]:
+    company = Company.load()
+    if not (SectionOn.is_on(company, Issue) and IncludeClient.failure(issue) is None):
+        return []
+    readers = list(
+        Contact.objects.filter(
+            roles__property_id=issue.property_id,
+            roles__role__in=PORTAL_ROLES,
+            portal_account__isnull=False,
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    link = settings.PUBLIC_BASE_URL + reverse("portal:request", args=[issue.pk])
+    for contact in readers:
+        email_queue_from_company(
+            kind=OutgoingEmail.Kind.NOTIFICATION,
+            template="request_replied",
+            to=contact.email,
+            language=contact.language,
+            company=company,
+            context={"contact": contact, "issue": issue, "comment": comment, "link": link},
+            contact=contact,
+            about=issue,
+        )
+    return readers
+
+
+# --- status, Include Client and the assignee, by staff (and the import) -------
 
 
 class RequestChangeRefused(Refused):
@@ -280,5 +361,32 @@ def request_include_client(*, issue_id: int, actor: User | None, include: bool) 
             actor=actor,
             target=issue,
             data={},
+        )
+    return issue
+
+
+def request_assign(*, issue_id: int, actor: User | None, assignee: User | None) -> Issue:
+    """Give the request to a staff member to look after (`assignee` None: to
+    nobody). RequestChangeRefused for someone who is not active staff, or when
+    it is already as asked. Audited; nobody is emailed."""
+    if assignee is not None and not (assignee.is_staff and assignee.is_active):
+        raise RequestChangeRefused(
+            f"{assignee.get_full_name() or assignee.email} is not an active staff member, "
+            "so can't be given a request."
+        )
+    with transaction.atomic():
+        issue = _locked_issue(issue_id)
+        new_id = assignee.pk if assignee is not None else None
+        if issue.assignee_id == new_id:
+            held = f"assigned to {assignee.get_full_name()}" if assignee else "unassigned"
+            raise RequestChangeRefused(f"“{issue}” is already {held}.")
+        previous = issue.assignee_id
+        issue.assignee = assignee
+        issue.save(update_fields=["assignee", "updated_at"])
+        audit_record(
+            action="issue.assigned" if assignee is not None else "issue.unassigned",
+            actor=actor,
+            target=issue,
+            data={"assignee": new_id, "was": previous},
         )
     return issue

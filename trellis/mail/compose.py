@@ -83,6 +83,14 @@ def compose_from_template(
     *, kind: str, language: str, values: dict[str, str], company: Company
 ) -> Composed:
     template = email_template_for(kind=kind, language=language)
+    return compose_with(template=template, language=language, values=values, company=company)
+
+
+def compose_with(
+    *, template: EmailTemplate, language: str, values: dict[str, str], company: Company
+) -> Composed:
+    """The email `template` gives with `values` filled in (saved or not: the
+    office previews what staff typed)."""
     text = fill_in(template.body, values)
     subject = header_safe(fill_in(template.subject, values))
     html = render_to_string(

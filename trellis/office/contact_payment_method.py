@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -24,7 +23,13 @@ from trellis.billing.models import PaymentMethod
 from trellis.billing.payment_methods import payment_method_add, payment_methods_of
 from trellis.content_security import card_entry_page
 from trellis.customers.models import Contact
-from trellis.office.contact_portal import _contact_or_404, contact_page_url, staff_user
+from trellis.office.contact_portal import (
+    ContactLinks,
+    _contact_or_404,
+    admin_contact_links,
+    contact_page_url,
+    staff_user,
+)
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -60,19 +65,48 @@ class PaymentMethodsPanel:
     contact: Contact
     methods: list[tuple[PaymentMethod, bool]]  # each with whether it has expired
     can_save: bool
+    links: ContactLinks
 
     @property
     def save_url(self) -> str:
-        return reverse("admin:customers_contact_payment_method", args=[self.contact.pk])
+        return self.links.save_payment_method
 
 
-def payment_methods_panel(request: HttpRequest, contact: Contact) -> PaymentMethodsPanel:
+def payment_methods_panel(
+    request: HttpRequest, contact: Contact, links: ContactLinks | None = None
+) -> PaymentMethodsPanel:
     today = timezone.localdate()
     return PaymentMethodsPanel(
         contact=contact,
         methods=[(m, m.expired_on(today)) for m in payment_methods_of(contact=contact)],
         can_save=can_save(request),
+        links=links or admin_contact_links(contact),
     )
+
+
+def card_saved(request: HttpRequest, contact: Contact) -> tuple[StaffCardForm, bool]:
+    """The staff card form (on a POST, bound to what was typed) and whether the
+    card it holds was saved to the contact; the staff member is told when it was."""
+    if request.method != "POST":
+        return StaffCardForm(), False
+    form = StaffCardForm(request.POST)
+    if not form.is_valid():
+        return form, False
+    try:
+        method = payment_method_add(
+            contact=contact,
+            card=form.card_details(),
+            saved_by=staff_user(request),
+            make_default=form.cleaned_data["make_default"],
+        )
+    except PaymentDeclined as declined:
+        form.add_error(None, declined.message)
+    except ValidationError as error:
+        form.add_error(None, _staff_words(error, contact))
+    else:
+        messages.success(request, f"{method} saved to {contact.full_name}.")
+        return form, True
+    return form, False
 
 
 @card_entry_page
@@ -84,27 +118,11 @@ def payment_method_view(
     contact = _contact_or_404(request, model_admin, object_id)
     if not can_save(request) or not model_admin.has_change_permission(request, contact):
         raise PermissionDenied
-    status = 200
-    if request.method == "POST":
-        form = StaffCardForm(request.POST)
-        if form.is_valid():
-            try:
-                method = payment_method_add(
-                    contact=contact,
-                    card=form.card_details(),
-                    saved_by=staff_user(request),
-                    make_default=form.cleaned_data["make_default"],
-                )
-            except PaymentDeclined as declined:
-                form.add_error(None, declined.message)
-            except ValidationError as error:
-                form.add_error(None, _staff_words(error, contact))
-            else:
-                messages.success(request, f"{method} saved to {contact.full_name}.")
-                return HttpResponseRedirect(contact_page_url(contact) + "#payment-methods")
-        status = 400
-    else:
-        form = StaffCardForm()
+    form, saved = card_saved(request, contact)
+    if saved:
+        return HttpResponseRedirect(contact_page_url(contact) + "#payment-methods")
+    # What was typed comes back with what is wrong with it.
+    status = 400 if request.method == "POST" else 200
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,

@@ -4,7 +4,7 @@ view the portal as the contact (trellis/office/view_as.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -67,10 +67,52 @@ def contact_messages_url(contact: Contact) -> str:
 
 
 @dataclass(frozen=True)
+class ContactLinks:
+    """Where a contact's links and buttons go: the old admin pages
+    (`admin_contact_links`) or the office's own (trellis/office/views/contact.py)."""
+
+    page: str
+    invite: str
+    password_reset: str
+    view_as: str
+    troubleshoot: str
+    save_payment_method: str
+    messages: str
+    email: Callable[[int], str]  # the page of one email sent to the contact, by its id
+
+
+def contact_links(
+    *, button: Callable[[str], str], page: str, messages: str, email: Callable[[int], str]
+) -> ContactLinks:
+    """The links of a contact's pages, `button` naming each of its buttons'
+    URLs from its admin name ("invite", "password_reset", …)."""
+    return ContactLinks(
+        page=page,
+        invite=button("invite"),
+        password_reset=button("password_reset"),
+        view_as=button("view_as"),
+        troubleshoot=button("troubleshoot"),
+        save_payment_method=button("payment_method"),
+        messages=messages,
+        email=email,
+    )
+
+
+def admin_contact_links(contact: Contact) -> ContactLinks:
+    return contact_links(
+        button=lambda name: reverse(f"admin:customers_contact_{name}", args=[contact.pk]),
+        page=contact_page_url(contact),
+        messages=contact_messages_url(contact),
+        email=lambda pk: reverse("admin:mail_outgoingemail_change", args=[pk]),
+    )
+
+
+@dataclass(frozen=True)
 class PortalPanel:
     """What the contact's page shows of its portal access."""
 
     contact: Contact
+    links: ContactLinks
     account: User | None
     invitations: list[tuple[AccessToken, str]]  # each with the label of its state
     can_invite: bool
@@ -94,23 +136,37 @@ class PortalPanel:
         return self.can_invite and self.account is not None
 
     @property
+    def invitation_rows(self) -> list[tuple[AccessToken, str, str]]:
+        """Each invitation with its state and the page of its email ("" if none)."""
+        return [
+            (
+                invitation,
+                state,
+                self.links.email(invitation.email_id) if invitation.email_id else "",
+            )
+            for invitation, state in self.invitations
+        ]
+
+    @property
     def invite_url(self) -> str:
-        return reverse("admin:customers_contact_invite", args=[self.contact.pk])
+        return self.links.invite
 
     @property
     def password_reset_url(self) -> str:
-        return reverse("admin:customers_contact_password_reset", args=[self.contact.pk])
+        return self.links.password_reset
 
     @property
     def view_as_url(self) -> str:
-        return reverse("admin:customers_contact_view_as", args=[self.contact.pk])
+        return self.links.view_as
 
     @property
     def messages_url(self) -> str:
-        return contact_messages_url(self.contact)
+        return self.links.messages
 
 
-def portal_panel(request: HttpRequest, contact: Contact) -> PortalPanel:
+def portal_panel(
+    request: HttpRequest, contact: Contact, links: ContactLinks | None = None
+) -> PortalPanel:
     try:
         account: User | None = contact.portal_account
     except ObjectDoesNotExist:
@@ -122,6 +178,7 @@ def portal_panel(request: HttpRequest, contact: Contact) -> PortalPanel:
         refusal = refused
     return PortalPanel(
         contact=contact,
+        links=links or admin_contact_links(contact),
         account=account,
         invitations=[
             (invitation, AccessToken.State(invitation.state).label)
@@ -144,11 +201,8 @@ def _contact_or_404(request: HttpRequest, model_admin: ModelAdmin[Any], object_i
     return contact
 
 
-@require_POST
-def invite_view(
-    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
-) -> HttpResponse:
-    contact = _contact_or_404(request, model_admin, object_id)
+def invite_and_tell(request: HttpRequest, contact: Contact) -> None:
+    """Invite the contact on behalf of the staff member, and tell them how it went."""
     try:
         # Raises PermissionDenied (a 403) for staff without the invite permission.
         invitation = contact_invite(contact=contact, invited_by=staff_user(request))
@@ -158,14 +212,28 @@ def invite_view(
         messages.success(request, f"Invitation sent to {invitation.sent_to}.")
         if sees_nothing(contact):
             messages.warning(request, sees_nothing_warning(contact))
+
+
+def _admin_button(
+    request: HttpRequest,
+    object_id: str,
+    model_admin: ModelAdmin[Any],
+    act: Callable[[HttpRequest, Contact], None],
+) -> HttpResponse:
+    contact = _contact_or_404(request, model_admin, object_id)
+    act(request, contact)
     return HttpResponseRedirect(contact_page_url(contact))
 
 
 @require_POST
-def password_reset_view(
+def invite_view(
     request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
 ) -> HttpResponse:
-    contact = _contact_or_404(request, model_admin, object_id)
+    return _admin_button(request, object_id, model_admin, invite_and_tell)
+
+
+def password_reset_and_tell(request: HttpRequest, contact: Contact) -> None:
+    """Email a verified contact a password reset link, and tell the staff member."""
     try:
         # Raises PermissionDenied (a 403) for staff who may not manage portal access.
         token = password_reset_send(contact=contact, sent_by=staff_user(request))
@@ -173,7 +241,13 @@ def password_reset_view(
         messages.error(request, refusal.message)
     else:
         messages.success(request, f"Password reset link sent to {token.sent_to}.")
-    return HttpResponseRedirect(contact_page_url(contact))
+
+
+@require_POST
+def password_reset_view(
+    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
+) -> HttpResponse:
+    return _admin_button(request, object_id, model_admin, password_reset_and_tell)
 
 
 def report_invite_outcomes(request: HttpRequest, outcomes: Iterable[InviteOutcome]) -> None:

@@ -1,6 +1,8 @@
 """Contact advanced search in the back office: filters and the columns to show
 live in the query string, so a search can be bookmarked and shared; results
-can be invited in bulk and exported as CSV."""
+can be invited in bulk and exported as CSV. The office's contacts list
+(trellis/office/views/contacts.py) and the old admin page at the end of this
+module both build on it."""
 
 from __future__ import annotations
 
@@ -174,7 +176,8 @@ def neutralise_formula(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _query_string(request: HttpRequest, **changes: str) -> str:
+def query_string(request: HttpRequest, **changes: str) -> str:
+    """The search's query string, without its page, with `changes` made."""
     query = request.GET.copy()
     query.pop("page", None)
     for key, value in changes.items():
@@ -183,44 +186,23 @@ def _query_string(request: HttpRequest, **changes: str) -> str:
     return f"?{encoded}" if encoded else ""
 
 
-def _check_can_view(request: HttpRequest, model_admin: ModelAdmin[Any]) -> None:
-    if not model_admin.has_view_or_change_permission(request):
-        raise PermissionDenied
-
-
-def search_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> HttpResponse:
-    _check_can_view(request, model_admin)
-    if request.method == "POST":
-        return _invite_chosen(request)
-    form = ContactSearchForm(request.GET)
-    columns = form.chosen_columns()
-    page = Paginator(form.search(), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
+def result_rows(
+    contacts: Iterable[Contact], columns: list[Column], *, url_of: Callable[[Contact], str]
+) -> list[dict[str, Any]]:
+    """Each contact with the link to its page and the text of each chosen column."""
+    return [
         {
             "contact": contact,
-            "url": contact_page_url(contact),
+            "url": url_of(contact),
             "cells": [(column.key, _html_text(column.value(contact))) for column in columns],
         }
-        for contact in page
+        for contact in contacts
     ]
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": "Contact advanced search",
-        "form": form,
-        "columns": columns,
-        "rows": rows,
-        "page": page,
-        "previous_url": _query_string(request, page=str(page.number - 1)),
-        "next_url": _query_string(request, page=str(page.number + 1)),
-        "export_url": reverse("admin:customers_contact_search_export") + _query_string(request),
-        "can_invite": can_invite(request),
-    }
-    return TemplateResponse(request, "office/contact_search.html", context)
 
 
-def _invite_chosen(request: HttpRequest) -> HttpResponse:
-    # Back to the same search and page, whatever happened.
+def invite_chosen(request: HttpRequest) -> HttpResponse:
+    """Invite the contacts chosen on a page of results (POST `contact`), then
+    back to the same search and page, whatever happened."""
     back = HttpResponseRedirect(request.get_full_path())
     chosen = [pk for pk in request.POST.getlist("contact") if pk.isdigit()]
     if not chosen:
@@ -233,9 +215,9 @@ def _invite_chosen(request: HttpRequest) -> HttpResponse:
     return back
 
 
-def export_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> HttpResponse:
-    """Every result, not only one page, in the chosen columns."""
-    _check_can_view(request, model_admin)
+def csv_export(request: HttpRequest) -> HttpResponse:
+    """Every contact the search in the query string finds, not only one page,
+    in its chosen columns: a CSV file named for today."""
     form = ContactSearchForm(request.GET)
     columns = form.chosen_columns()
     filename = f"contacts-{timezone.localdate():%Y-%m-%d}.csv"
@@ -254,3 +236,40 @@ def write_csv(out: Any, columns: list[Column], contacts: Iterable[Contact]) -> N
     writer.writerow([column.label for column in columns])
     for contact in contacts:
         writer.writerow([_csv_text(column.value(contact)) for column in columns])
+
+
+# The old admin pages (trellis/office/admin/customers.py) --------------------------
+
+
+def _check_can_view(request: HttpRequest, model_admin: ModelAdmin[Any]) -> None:
+    if not model_admin.has_view_or_change_permission(request):
+        raise PermissionDenied
+
+
+def search_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> HttpResponse:
+    _check_can_view(request, model_admin)
+    if request.method == "POST":
+        return invite_chosen(request)
+    form = ContactSearchForm(request.GET)
+    columns = form.chosen_columns()
+    page = Paginator(form.search(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = result_rows(page, columns, url_of=contact_page_url)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": "Contact advanced search",
+        "form": form,
+        "columns": columns,
+        "rows": rows,
+        "page": page,
+        "previous_url": query_string(request, page=str(page.number - 1)),
+        "next_url": query_string(request, page=str(page.number + 1)),
+        "export_url": reverse("admin:customers_contact_search_export") + query_string(request),
+        "can_invite": can_invite(request),
+    }
+    return TemplateResponse(request, "office/contact_search.html", context)
+
+
+def export_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> HttpResponse:
+    _check_can_view(request, model_admin)
+    return csv_export(request)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
 
 from trellis.accounts.models import User
 from trellis.accounts.preview import can_view_as
@@ -25,16 +24,17 @@ from trellis.doctor.checks import Fix as FixCode
 from trellis.doctor.contact import contact_checks
 from trellis.doctor.document import SHOWN, DocumentNotFound, document_chooser, document_chosen
 from trellis.office.contact_portal import (
+    ContactLinks,
     _contact_or_404,
+    admin_contact_links,
     can_invite,
-    contact_messages_url,
     staff_user,
 )
 from trellis.office.doctor_checks import Fix
 from trellis.office.doctor_document import document_panel
 
 if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
+    from django.contrib.admin import AdminSite, ModelAdmin
 
 
 @dataclass(frozen=True)
@@ -45,33 +45,37 @@ class CheckPanel:
     fix: Fix | None
 
 
-def fix_button(code: FixCode | None, contact: Contact) -> Fix | None:
+def fix_button(code: FixCode | None, links: ContactLinks) -> Fix | None:
     """The button for what trellis.doctor says staff can do."""
     if code is None:
         return None
     if code == FixCode.SAVE_PAYMENT_METHOD:
-        url = reverse("admin:customers_contact_payment_method", args=[contact.pk])
-        return Fix("Save a payment method for this contact", url)
+        return Fix("Save a payment method for this contact", links.save_payment_method)
     if code == FixCode.SEND_INVITATION:
-        url = reverse("admin:customers_contact_invite", args=[contact.pk])
-        return Fix("Send Customer Portal invite", url, "post")
-    url = reverse("admin:customers_contact_password_reset", args=[contact.pk])
-    return Fix("Send password reset", url, "post")
+        return Fix("Send Customer Portal invite", links.invite, "post")
+    return Fix("Send password reset", links.password_reset, "post")
 
 
 def check_panels(
-    *, contact: Contact, company: Company, staff: User | None = None
+    *,
+    contact: Contact,
+    company: Company,
+    staff: User | None = None,
+    links: ContactLinks | None = None,
 ) -> list[CheckPanel]:
+    links = links or admin_contact_links(contact)
     return [
-        CheckPanel(check, fix_button(check.fix, contact))
+        CheckPanel(check, fix_button(check.fix, links))
         for check in contact_checks(contact=contact, company=company, staff=staff)
     ]
 
 
-def troubleshoot_view(
-    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
-) -> HttpResponse:
-    contact = _contact_or_404(request, model_admin, object_id)
+def troubleshoot_context(
+    request: HttpRequest, contact: Contact, *, links: ContactLinks, admin_site: AdminSite
+) -> dict[str, Any]:
+    """What the troubleshoot page shows, whichever page shows it. The chosen
+    document's fixes still come from the admin's publishing panels
+    (trellis.office.doctor_document), hence `admin_site`."""
     company = Company.load()
     chosen = request.GET.get("document", "").strip()
     panel, not_found = None, ""
@@ -86,22 +90,39 @@ def troubleshoot_view(
                 document=document,
                 company=company,
                 request=request,
-                admin_site=model_admin.admin_site,
+                admin_site=admin_site,
             )
-    context = {
-        **model_admin.admin_site.each_context(request),
+    return {
         "title": f"Troubleshoot portal access: {contact.full_name}",
-        "opts": model_admin.model._meta,
         "contact": contact,
-        "checks": check_panels(contact=contact, company=company, staff=staff_user(request)),
+        "links": links,
+        "checks": check_panels(
+            contact=contact, company=company, staff=staff_user(request), links=links
+        ),
         "can_act": can_invite(request),
         "can_view_as": can_view_as(request.user),
-        "messages_url": contact_messages_url(contact),
-        "contact_url": reverse("admin:customers_contact_change", args=[contact.pk]),
+        "messages_url": links.messages,
+        "contact_url": links.page,
         "chooser": document_chooser(contact=contact, query=request.GET.get("q", "")),
         "chosen": chosen,
         "document_check": panel,
         "document_not_found": not_found,
         "shown": SHOWN,
+    }
+
+
+def troubleshoot_view(
+    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
+) -> HttpResponse:
+    contact = _contact_or_404(request, model_admin, object_id)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        **troubleshoot_context(
+            request,
+            contact,
+            links=admin_contact_links(contact),
+            admin_site=model_admin.admin_site,
+        ),
     }
     return TemplateResponse(request, "office/contact_troubleshoot.html", context)

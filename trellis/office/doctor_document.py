@@ -19,8 +19,8 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.doctor.document import Document, DocumentCheck, document_check
 from trellis.issues.models import Comment, Issue
-from trellis.office.admin.documents import PublishedDocumentAdmin
 from trellis.office.doctor_checks import Fix
+from trellis.office.views.documents import change_permission, publishing_panel
 from trellis.office.why_visible import troubleshoot_url
 from trellis.proposals.models import Proposal
 from trellis.visibility import (
@@ -71,19 +71,17 @@ class DocumentPanel:
 
 
 def _publish_reason(
-    failure: Failure,
-    document: Proposal | Invoice,
-    request: HttpRequest,
-    admin_site: AdminSite,
-    *,
-    status_fails: bool,
+    failure: Failure, document: Proposal | Invoice, request: HttpRequest, *, status_fails: bool
 ) -> Reason:
-    model_admin = admin_site.get_model_admin(type(document))
-    if not isinstance(model_admin, PublishedDocumentAdmin):
-        raise TypeError(f"{type(document).__name__} is not published by printing or emailing.")
-    panel = model_admin.publishing_panel(request, document)
+    opts = document._meta
+    panel = publishing_panel(
+        document=document,
+        can_change=request.user.has_perm(change_permission(document)),
+        print_url=reverse(f"admin:{opts.app_label}_{opts.model_name}_print", args=[document.pk]),
+        email_url=reverse(f"admin:{opts.app_label}_{opts.model_name}_email", args=[document.pk]),
+    )
     if not panel.can_change:
-        kinds = document._meta.verbose_name_plural
+        kinds = opts.verbose_name_plural
         return Reason(failure, notes=[f"Staff who may change {kinds} can print or email it."])
     if panel.refusal:
         return Reason(failure, notes=[f"Cannot be printed or emailed: {panel.refusal}"])
@@ -156,7 +154,7 @@ def _reason(
         url = reverse("admin:company_company_changelist")
         return Reason(failure, [Fix("Open the company settings (Customer portal)", url)])
     if failure.rule == Published.code and not isinstance(document, Issue):
-        return _publish_reason(failure, document, request, admin_site, status_fails=status_fails)
+        return _publish_reason(failure, document, request, status_fails=status_fails)
     if failure.rule == StatusShown.code:
         return _status_reason(failure, document)
     if failure.rule == IncludeClient.code and isinstance(document, Issue):

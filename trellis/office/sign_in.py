@@ -4,7 +4,6 @@ the same protection as the portal's (trellis.accounts.sign_in), staff only."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME, login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,12 +18,13 @@ from trellis.accounts.devices import device_remember
 from trellis.accounts.models import AccessAttempt
 from trellis.accounts.sign_in import SignInRefused, sign_in_check
 from trellis.next_page import next_page_or
+from trellis.office.guard import is_staff
 
 BACKEND = "trellis.accounts.backends.EmailBackend"
 
 
 class OfficeSignInForm(forms.Form):
-    # Named like the admin's form, so its login template renders this one.
+    # Named like the admin's form: the admin's login URL is this page too.
     username = forms.EmailField(
         label=_("Email"),
         max_length=254,
@@ -42,8 +42,8 @@ class OfficeSignInForm(forms.Form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def office_sign_in(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET" and admin.site.has_permission(request):
-        return redirect("admin:index")
+    if request.method == "GET" and is_staff(request.user):
+        return redirect("office:home")
     form = OfficeSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -57,17 +57,13 @@ def office_sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refusal.message)
         else:
             login(request, user, backend=BACKEND)
-            response = redirect(next_page_or(request, "admin:index"))
+            response = redirect(next_page_or(request, "office:home"))
             device_remember(request=request, response=response, user=user)
             return response
-    request.current_app = admin.site.name
     context = {
-        **admin.site.each_context(request),
-        "title": _("Log in"),
-        "subtitle": None,
+        "title": "Sign in",
         "app_path": request.get_full_path(),
-        "username": request.user.get_username(),
         "form": form,
-        REDIRECT_FIELD_NAME: next_page_or(request, reverse("admin:index")),
+        REDIRECT_FIELD_NAME: next_page_or(request, reverse("office:home")),
     }
     return render(request, "office/sign_in.html", context)

@@ -1,11 +1,12 @@
-"""Status buttons on the office's change pages.
+"""Status buttons on the office's pages.
 
-No office form writes a status (DESIGN.md, "Who owns each fact"): the admins
+No office form writes a status (DESIGN.md, "Who owns each fact"): the pages
 show it read-only, and each change is a button of its own, a POST-only view
-that calls the domain service and comes back to the change page saying what
-happened, or why not (the service's `Refused.message`). What the admins share
-for that is here: the panel, its buttons and their small forms, and the view
-helpers. Each admin keeps its own views, one service call each.
+that calls the domain service and comes back to the page saying what
+happened, or why not (the service's `Refused.message`). What the office's
+pages (trellis/office/views/) and the old admins share for that is here: the
+panel, its buttons and their small forms, and the service calls; then
+StatusActionsAdmin, which fits them into a ModelAdmin's change page.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
-from trellis.accounts.models import User
+from trellis.office.guard import staff_of
 from trellis.office.redirects import redirect_next_or
 from trellis.refusals import Refused
 
@@ -100,12 +101,6 @@ class StatusPanel:
     row_forms: Sequence[RowForm] = ()
 
 
-def staff_of(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):  # the admin lets only signed-in staff this far
-        raise PermissionDenied
-    return request.user
-
-
 def status_change(
     request: HttpRequest, change: Callable[[], T], done: str | Callable[[T], str]
 ) -> T | None:
@@ -118,6 +113,24 @@ def status_change(
         return None
     messages.success(request, done if isinstance(done, str) else done(changed))
     return changed
+
+
+def status_service(
+    request: HttpRequest,
+    service: Callable[..., T],
+    obj: Any,
+    done: str,
+    *,
+    id_name: str,
+    reason: bool = False,
+) -> T | None:
+    """Call one status service for `obj` as the staff member, with the reason
+    they typed if it takes one (the service, not the page, checks it), and
+    say so (`done`, with {} for the object) or why the service refused."""
+    arguments: dict[str, Any] = {id_name: obj.pk, "actor": staff_of(request)}
+    if reason:
+        arguments["reason"] = request.POST.get("reason", "")
+    return status_change(request, partial(service, **arguments), done.format(obj))
 
 
 class StatusActionsAdmin(_ModelAdmin):
@@ -177,6 +190,10 @@ class StatusActionsAdmin(_ModelAdmin):
     def action_url(self, action: str, *args: object) -> str:
         return reverse(f"admin:{self.url_name(action)}", args=args)
 
+    def action_urls(self, obj: Any) -> Callable[[str], str]:
+        """The URLs of the object's buttons, by action (as the office's pages give them)."""
+        return lambda action: self.action_url(action, obj.pk)
+
     def status_path(self, route: str, view: Callable[..., HttpResponse], action: str) -> URLPattern:
         # POST only: a status must not change on a link prefetched or followed.
         return path(
@@ -200,10 +217,7 @@ class StatusActionsAdmin(_ModelAdmin):
 
         def view(request: HttpRequest, object_id: str) -> HttpResponse:
             obj = self.object_to_change(request, object_id)
-            arguments = {id_name: obj.pk, "actor": staff_of(request)}
-            if reason:
-                arguments["reason"] = request.POST.get("reason", "")
-            status_change(request, partial(service, **arguments), done.format(obj))
+            status_service(request, service, obj, done, id_name=id_name, reason=reason)
             return self.change_page(request, obj)
 
         return self.status_path(f"{action.replace('_', '-')}/", view, action)

@@ -12,15 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
 
 from trellis.accounts.models import User
 from trellis.accounts.two_factor import (
@@ -37,6 +34,7 @@ from trellis.accounts.two_factor import (
     two_factor_verify,
 )
 from trellis.next_page import next_page_or
+from trellis.office.guard import staff_page
 
 CODE_ATTRS = {"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
 
@@ -55,27 +53,20 @@ def _page(request: HttpRequest, template: str, title: str, **context: Any) -> Ht
     return TemplateResponse(
         request,
         f"office/{template}",
-        # No sidebar: until the second step is done, the office's other pages are closed.
-        {
-            **admin.site.each_context(request),
-            "is_nav_sidebar_enabled": False,
-            "title": title,
-            **context,
-        },
+        # No navigation until the second step is done (trellis/office/navigation.py).
+        {"title": title, **context},
         status=status,
     )
 
 
-@never_cache
 @sensitive_post_parameters("code")
-@staff_member_required
-@require_http_methods(["GET", "POST"])
+@staff_page()
 def verify(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not two_factor_enabled(user):
-        return redirect("office-two-factor:set-up" if two_factor_required(user) else "admin:index")
+        return redirect("office-two-factor:set-up" if two_factor_required(user) else "office:home")
     if user.is_verified():  # type: ignore[attr-defined]
-        return redirect(next_page_or(request, "admin:index"))
+        return redirect(next_page_or(request, "office:home"))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,14 +82,12 @@ def verify(request: HttpRequest) -> HttpResponse:
                     f"Recovery codes left: {verified.recovery_codes_left}. Make new ones "
                     f"at {reverse('office-two-factor:recovery-codes')}.",
                 )
-            return redirect(next_page_or(request, "admin:index"))
+            return redirect(next_page_or(request, "office:home"))
     return _page(request, "two_factor_verify.html", "Enter your code", form=form)
 
 
-@never_cache
 @sensitive_post_parameters("code")
-@staff_member_required
-@require_http_methods(["GET", "POST"])
+@staff_page()
 def set_up(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = CodeForm(request.POST or None)
@@ -125,9 +114,7 @@ def set_up(request: HttpRequest) -> HttpResponse:
     )
 
 
-@never_cache
-@staff_member_required
-@require_http_methods(["GET", "POST"])
+@staff_page()
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not two_factor_enabled(user):

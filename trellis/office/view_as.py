@@ -21,6 +21,7 @@ from trellis.accounts.preview import (
     view_as_refusal,
 )
 from trellis.audit.services import audit_record
+from trellis.customers.models import Contact
 from trellis.office.contact_portal import contact_page_url
 from trellis.security_log import security_event
 
@@ -38,8 +39,13 @@ def view_as_view(
     contact = model_admin.get_object(request, unquote(object_id))
     if contact is None:
         raise Http404
-    # Staff who may see the contact but not all a preview shows (say, its
-    # invoices) are told why on the contact's page, and the refusal recorded.
+    return view_as_start(request, contact, back=contact_page_url(contact))
+
+
+def view_as_start(request: HttpRequest, contact: Contact, *, back: str) -> HttpResponse:
+    """Open the portal as `contact` sees it, for staff who may see all it shows;
+    for staff who may see the contact but not all a preview shows (say, its
+    invoices), say why and go `back` to the contact's page, the refusal recorded."""
     refusal = view_as_refusal(request.user, contact)
     if refusal:
         unseeable = preview_unseeable(request.user)
@@ -58,6 +64,6 @@ def view_as_view(
             not_permitted=unseeable,
         )
         messages.error(request, refusal)
-        return redirect(contact_page_url(contact))
+        return redirect(back)
     preview_start(request=request, contact=contact)
     return redirect("portal:home")

@@ -23,7 +23,8 @@ from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.issues.models import Issue, Photo
 from trellis.issues.tests.photos import png
-from trellis.office.tests.objects import MAKERS
+from trellis.office import urls as office_urlconf
+from trellis.office.tests.objects import MAKERS, office_arguments
 from trellis.portal import urls as portal_urls
 from trellis.proposals.models import Proposal
 from trellis.testing.factories import IssueFactory, ProposalFactory
@@ -142,9 +143,18 @@ def office_urls() -> list[tuple[str, str]]:
             if pattern.name:  # the unnamed one only redirects to the change page
                 kwargs = {argument: pk for argument in arguments_of(pattern)}
                 urls.append((pattern.name, reverse(f"admin:{pattern.name}", kwargs=kwargs)))
-    # The office's own pages outside the admin: the inbox (trellis/office/inbox.py).
-    urls += [(name, reverse(name)) for name in INBOX_PAGES]
-    return urls
+    # The office's own pages (trellis/office/urls.py), for an object of each parameter.
+    return urls + office_own_urls()
 
 
-INBOX_PAGES = ("office-home", "office-inbox-mark", "office-inbox-preferences")
+def office_patterns() -> list[tuple[str, URLPattern]]:
+    """(name, pattern) of every page in the office's own URLconf."""
+    return [(f"office:{p.name}", p) for p in office_urlconf.urlpatterns if p.name]
+
+
+def office_own_urls() -> list[tuple[str, str]]:
+    arguments = office_arguments()
+    return [
+        (name, reverse(name, kwargs={a: arguments[a] for a in arguments_of(pattern)}))
+        for name, pattern in office_patterns()
+    ]

@@ -30,64 +30,42 @@ from trellis.inbox.services import inbox_item_add
 from trellis.issues.models import Photo
 from trellis.issues.tests.photos import png
 from trellis.mail.models import OutgoingAttachment
-from trellis.office.tests.objects import MAKERS
+from trellis.office.tests.objects import MAKERS, office_arguments
 from trellis.testing.factories import (
     ContactFactory,
     CustomerAccountFactory,
     OfflinePaymentFactory,
     StaffFactory,
 )
-from trellis.tests.security_world import portal_patterns, portal_url, portal_world
+from trellis.tests.office_permissions import (
+    contact,
+    contacts,
+    email,
+    invoices,
+    properties,
+    proposals,
+    requests,
+    settings,
+)
+from trellis.tests.permission_entries import (
+    EVERY_STAFF_PAGE,
+    GET_NOT_ALLOWED,
+    NOBODY,
+    Answer,
+    Entry,
+    button,
+    changes,
+    every_staff_member,
+    shows,
+)
+from trellis.tests.security_world import (
+    office_patterns,
+    portal_patterns,
+    portal_url,
+    portal_world,
+)
 
 SIGN_IN = "/office/login/"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What staff get from one method of one URL.
-
-    `needs` is None when every staff member gets `ok`; otherwise staff with
-    exactly those permissions (and superusers) get `ok`, staff without get
-    `refused`, even with every other permission unless `sole` is False.
-    `lands` is where an `ok` redirect must go, when it matters."""
-
-    needs: tuple[str, ...] | None
-    ok: frozenset[int]
-    refused: int = 403
-    lands: str = ""
-    sole: bool = True
-
-
-@dataclass(frozen=True)
-class Entry:
-    get: Answer
-    post: Answer
-    # Data a POST needs to reach the permission check (the item to mark…).
-    posted: tuple[str, ...] = ()
-
-
-def shows(*needs: str, refused: int = 403) -> Answer:
-    return Answer(needs, frozenset({200}), refused)
-
-
-def changes(*needs: str, ok: tuple[int, ...] = (200, 302), lands: str = "") -> Answer:
-    """A POST that changes something, or shows its form again with what was wrong."""
-    return Answer(needs, frozenset(ok), lands=lands)
-
-
-def every_staff_member(*ok: int) -> Answer:
-    return Answer(None, frozenset(ok))
-
-
-NOBODY = every_staff_member(403)  # records only the system writes: not even a superuser
-GET_NOT_ALLOWED = every_staff_member(405)  # a button: it answers POST only
-
-
-def button(
-    *needs: str, ok: tuple[int, ...] = (302,), lands: str = "", posted: tuple[str, ...] = ()
-) -> Entry:
-    """A POST-only button on an object's page."""
-    return Entry(GET_NOT_ALLOWED, changes(*needs, ok=ok, lands=lands), posted)
 
 
 def model_pages(label: str, *, read_only: bool = False, **instead: Entry) -> dict[str, Entry]:
@@ -124,13 +102,12 @@ ISSUE = "issues.change_issue"
 # View as customer shows the contact's invoices, proposals and requests.
 VIEW_AS = (CONTACT_VIEW, "billing.view_invoice", "proposals.view_proposal", "issues.view_issue")
 PORTAL_HOME = "/"
-EVERY_STAFF_PAGE = Entry(every_staff_member(200), every_staff_member(200))
 
 # Every office URL, by name: what GET and POST need and answer.
 TABLE: dict[str, Entry] = {
     # The sign-in page answers everyone (SIGNED_OUT_ANSWERS); staff signed in
     # are sent on to their home.
-    "office-sign-in": Entry(every_staff_member(302), every_staff_member(200)),
+    "office:sign-in": Entry(every_staff_member(302), every_staff_member(200)),
     "admin:login": Entry(every_staff_member(302), every_staff_member(200)),
     # The second step: staff without an app set up are sent to set one up or home.
     "office-two-factor:verify": Entry(every_staff_member(302), every_staff_member(302)),
@@ -140,12 +117,12 @@ TABLE: dict[str, Entry] = {
     ),
     # The inbox is every staff member's home; its list needs its own
     # permission (test_the_inbox_list_needs_the_inbox_permission).
-    "office-home": EVERY_STAFF_PAGE,
+    "office:home": EVERY_STAFF_PAGE,
     "admin:index": EVERY_STAFF_PAGE,  # the same URL, /office/
-    "office-inbox-mark": button(
+    "office:inbox-mark": button(
         "inbox.change_inboxitem", lands="/office/", posted=("item", "done")
     ),
-    "office-inbox-preferences": Entry(
+    "office:inbox-preferences": Entry(
         shows("inbox.view_inboxitem"), changes("inbox.view_inboxitem")
     ),
     "admin:logout": Entry(GET_NOT_ALLOWED, every_staff_member(200)),
@@ -232,12 +209,21 @@ TABLE: dict[str, Entry] = {
     "admin:otp_totp_totpdevice_config": Entry(NOBODY, NOBODY),
     "admin:otp_totp_totpdevice_qrcode": Entry(NOBODY, NOBODY),
     **model_pages("otp_static.staticdevice"),
+    # The office's own pages, area by area.
+    **contacts.ENTRIES,
+    **contact.ENTRIES,
+    **properties.ENTRIES,
+    **proposals.ENTRIES,
+    **invoices.ENTRIES,
+    **requests.ENTRIES,
+    **email.ENTRIES,
+    **settings.ENTRIES,
 }
 
 # What a signed-out visitor or a customer gets, GET and POST alike, from
 # every office URL but these: a redirect to the office sign-in.
 SIGNED_OUT_ANSWERS = {
-    "office-sign-in": (200, ""),
+    "office:sign-in": (200, ""),
     "admin:login": (200, ""),
     # Django's admin sends them to its home, which sends them to sign in.
     "admin:logout": (302, "/office/"),
@@ -331,6 +317,9 @@ def _world() -> World:
     contact = objects["customers.contact"]
     kwargs["admin:app_list"] = {"app_label": "customers"}
     kwargs["admin:view_on_site"] = {"content_type_id": contact_type.pk, "object_id": contact.pk}
+    arguments = office_arguments()
+    for pattern_name, pattern in office_patterns():
+        kwargs[pattern_name] = {a: arguments[a] for a in _arguments(pattern)}
     urls = {name: reverse(name, kwargs=kwargs.get(name, {})) for name in office_url_names()}
     urls["admin:autocomplete"] += "?app_label=issues&model_name=issue&field_name=property&term="
     item = inbox_item_add(kind=InboxItem.Kind.REQUEST_OPENED, issue=issue, notify=False)
@@ -463,7 +452,7 @@ def gets_through(response: HttpResponse, answer: Answer) -> bool:
     ("codenames", "sees_the_list"), [((), False), (("inbox.view_inboxitem",), True)]
 )
 def test_the_inbox_list_needs_the_inbox_permission(world, codenames, sees_the_list):
-    response = browser_of(staff_with(*codenames)).get(world.urls["office-home"])
+    response = browser_of(staff_with(*codenames)).get(world.urls["office:home"])
     assert response.status_code == 200
     assert response.context["can_view"] is sees_the_list
 

@@ -31,7 +31,7 @@ from trellis.content_security import HtmlContentSecurityPolicyMiddleware
 from trellis.issues.models import Photo
 from trellis.issues.tests.photos import png
 from trellis.mail.models import OutgoingEmail
-from trellis.office.tests.objects import MAKERS
+from trellis.office.tests.objects import MAKERS, office_arguments
 from trellis.portal.tests.conftest import sign_in
 from trellis.testing.factories import (
     ContactFactory,
@@ -40,6 +40,7 @@ from trellis.testing.factories import (
     ProposalFactory,
 )
 from trellis.testing.mail import link_in
+from trellis.tests.security_world import office_patterns
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,7 @@ CARD_ENTRY_PAGES = {
     "portal:payment-method-add",
     "portal:invoice-pay",
     "admin:customers_contact_payment_method",
+    "office:contact-payment-method",
 }
 # Exactly these sources, on every page.
 REQUIRED = {
@@ -345,6 +347,9 @@ def office_kwargs(contact_pk: int) -> tuple[list[tuple[str, URLPattern]], dict]:
         if label == "billing.invoice":
             payment = OfflinePaymentFactory(invoice=obj)
             kwargs["admin:billing_invoice_reverse_payment"]["payment_id"] = payment.pk
+    arguments = office_arguments()
+    for name, pattern in office_patterns():
+        kwargs[name] = {a: arguments[a] for a in parameters(pattern)}
     return patterns, kwargs
 
 
@@ -360,8 +365,8 @@ NOT_WALKED = {
 }
 OFFICE_PAGES = {
     "admin:index",
-    "office-home",
-    "office-inbox-preferences",
+    "office:home",
+    "office:inbox-preferences",
     "admin:app_list",
     "admin:password_change",
     "admin:customers_contact_search",
@@ -391,7 +396,7 @@ def test_every_office_page_carries_the_policy(office_client, alice):
 def test_every_office_page_signed_out_carries_the_policy(client, alice):
     seen = walk(client, *office_kwargs(alice.contact.pk))
     assert seen.problems == [], "\n".join(seen.problems)
-    assert "office-sign-in" in seen.pages
+    assert "office:sign-in" in seen.pages
 
 
 def test_the_office_two_factor_pages_carry_the_policy(client, staff, password_only, alice):

@@ -130,7 +130,7 @@ def test_staff_who_chose_at_once_get_one_email_as_the_item_is_added(staff, omar)
     email = notifications().get()
     assert email.to_address == "jane@greenway.example"
     assert email.subject == "New request from Alice Arnold: Broken gate"
-    assert "/office/issues/issue/" in email.body_text
+    assert "/office/requests/" in email.body_text
 
 
 def test_the_companys_address_and_a_staff_member_with_the_same_address_get_one_email(staff):

@@ -84,7 +84,7 @@ def test_opening_a_request_notifies_staff_in_english_with_the_office_link(
     assert email.kind == OutgoingEmail.Kind.NOTIFICATION
     assert email.to_address == "office@greenway.example"
     assert email.subject == "New request from Alice Arnold: Árbol caído & roto"
-    link = f"https://portal.greenway.example/office/issues/issue/{issue.pk}/change/"
+    link = f"https://portal.greenway.example/office/requests/{issue.pk}/"
     assert link in email.body_text
     assert link in email.body_html
     assert "opened a request" in email.body_text

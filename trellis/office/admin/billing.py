@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.contrib import admin
@@ -9,15 +8,12 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
 
 from trellis.billing.models import Invoice, InvoiceLine, Payment
-from trellis.billing.recorded_payments import payment_record_offline, payment_reverse
 from trellis.billing.services import (
     invoice_issue,
     invoice_set_lines,
@@ -31,10 +27,20 @@ from trellis.office.status_actions import (
     RowForm,
     StatusButton,
     StatusForm,
-    staff_of,
-    status_change,
 )
 from trellis.office.status_forms import PaymentRecordForm
+from trellis.office.views.invoices import (
+    ISSUED,
+    VOIDED,
+    invoice_status_buttons,
+    invoice_status_note,
+    payment_paid_with,
+    payment_record,
+    payment_reference,
+    payment_reversal,
+    payment_reverse_said,
+    staff_name,
+)
 
 Status = Invoice.Status
 
@@ -68,10 +74,6 @@ class InvoiceLineInline(admin.TabularInline):
 
 def reverse_form_id(payment: Payment) -> str:
     return f"payment-{payment.pk}-reverse-form"
-
-
-def _name(user: Any) -> str:
-    return (user.get_full_name() or user.email) if user is not None else ""
 
 
 class PaymentInline(admin.TabularInline):
@@ -129,22 +131,20 @@ class PaymentInline(admin.TabularInline):
 
     @admin.display(description="paid with")
     def paid_with(self, payment: Payment) -> str:
-        return str(payment.method) if payment.method else payment.get_means_display()
+        return payment_paid_with(payment)
 
     @admin.display(description="reference")
     def reference_shown(self, payment: Payment) -> str:
-        return payment.processor_reference or payment.reference
+        return payment_reference(payment)
 
     @admin.display(description="recorded by")
     def recorder(self, payment: Payment) -> str:
-        return _name(payment.recorded_by)
+        return staff_name(payment.recorded_by)
 
     @admin.display(description="reversal")
     def reversal(self, payment: Payment) -> str | SafeString:
         if payment.reversed_at is not None:
-            when = date_format(localtime(payment.reversed_at), "SHORT_DATETIME_FORMAT")
-            by = f" by {_name(payment.reversed_by)}" if payment.reversed_by else ""
-            return f"Reversed{by} on {when}: {payment.reversal_reason}"
+            return payment_reversal(payment)
         if not (payment.reversible and self.can_reverse):
             return ""
         return format_html(
@@ -217,12 +217,10 @@ class InvoiceAdmin(PublishedDocumentAdmin):
             self.service_path(
                 "issue",
                 invoice_issue,
-                "{} is issued: it is open, and can be printed, emailed and paid.",
+                ISSUED,
                 id_name=ID,
             ),
-            self.service_path(
-                "void", invoice_void, "{} is void: nothing is owed on it.", id_name=ID, reason=True
-            ),
+            self.service_path("void", invoice_void, VOIDED, id_name=ID, reason=True),
             self.status_path("record-payment/", self.record_payment_view, "record_payment"),
             self.status_path(
                 "payments/<int:payment_id>/reverse/", self.reverse_payment_view, "reverse_payment"
@@ -231,48 +229,12 @@ class InvoiceAdmin(PublishedDocumentAdmin):
         ]
 
     def status_note(self, invoice: Invoice) -> str:
-        if invoice.status in (Status.PARTIALLY_PAID, Status.PAID):
-            return (
-                "Partially paid and Paid follow from the payments. "
-                "To void the invoice, reverse or refund its payments first."
-            )
-        return ""
+        return invoice_status_note(invoice)
 
     def status_buttons(
         self, request: HttpRequest, invoice: Invoice, posted: StatusForm | None
     ) -> list[StatusButton]:
-        buttons = []
-        if invoice.status == Status.DRAFT:
-            buttons.append(
-                StatusButton(
-                    "issue",
-                    "Issue invoice",
-                    self.action_url("issue", invoice.pk),
-                    help="It is owed from now on (Open): it can be printed, emailed and paid.",
-                )
-            )
-        if invoice.is_due:
-            form = posted if isinstance(posted, PaymentRecordForm) else None
-            buttons.append(
-                StatusButton(
-                    "record_payment",
-                    "Record a payment",
-                    self.action_url("record_payment", invoice.pk),
-                    help="Money received outside the portal: a cheque, cash, a bank transfer.",
-                    form=form or PaymentRecordForm(invoice=invoice),
-                )
-            )
-        if invoice.status in (Status.DRAFT, Status.OPEN):
-            buttons.append(
-                StatusButton(
-                    "void",
-                    "Void invoice",
-                    self.action_url("void", invoice.pk),
-                    help="Nothing is owed on it any more. Void is final.",
-                    reason="Why it is void",
-                )
-            )
-        return buttons
+        return invoice_status_buttons(invoice, posted=posted, url=self.action_urls(invoice))
 
     def status_row_forms(self, request: HttpRequest, invoice: Invoice) -> list[RowForm]:
         # The rows' Reverse buttons (PaymentInline.reversal) submit these.
@@ -288,19 +250,8 @@ class InvoiceAdmin(PublishedDocumentAdmin):
     def record_payment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self.object_to_change(request, object_id)
         form = PaymentRecordForm(request.POST, invoice=invoice)
-        if form.is_valid():
-            recorded = status_change(
-                request,
-                partial(
-                    payment_record_offline,
-                    invoice_id=invoice.pk,
-                    recorded_by=staff_of(request),
-                    **form.payment(),
-                ),
-                _recorded,
-            )
-            if recorded is not None:
-                return self.change_page(request, invoice)
+        if payment_record(request, invoice, form):
+            return self.change_page(request, invoice)
         # What was typed stays, with the mistake or the refusal to put right.
         return self.change_page_again(request, invoice, form)
 
@@ -308,27 +259,5 @@ class InvoiceAdmin(PublishedDocumentAdmin):
         self, request: HttpRequest, object_id: str, payment_id: int
     ) -> HttpResponse:
         invoice = self.object_to_change(request, object_id)
-        if not invoice.payments.filter(pk=payment_id).exists():
-            raise Http404
-        status_change(
-            request,
-            partial(
-                payment_reverse,
-                payment_id=payment_id,
-                actor=staff_of(request),
-                reason=request.POST.get("reason", ""),
-            ),
-            lambda payment: (
-                f"The payment of {payment.amount} on {invoice} is reversed: "
-                f"{payment.invoice.balance} is owed on it."
-            ),
-        )
+        payment_reverse_said(request, invoice, payment_id)
         return self.change_page(request, invoice)
-
-
-def _recorded(payment: Payment) -> str:
-    invoice = payment.invoice
-    said = f"Recorded a payment of {payment.amount} ({payment.get_means_display()}) on {invoice}"
-    if invoice.balance:
-        return f"{said}: {invoice.balance} is still owed."
-    return f"{said}: it is paid in full."

@@ -5,7 +5,6 @@ panel of status buttons (trellis.office.status_actions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
@@ -14,23 +13,20 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from trellis.customers.models import Contact
 from trellis.documents.models import PublishedDocument
-from trellis.documents.selectors import Document, document_recipient_role
-from trellis.documents.services import (
-    PublishRefused,
-    attachment_filename,
-    document_email,
-    document_email_recipient,
-    document_print,
-    document_publish_check,
-)
+from trellis.documents.selectors import Document
+from trellis.documents.services import PublishRefused, document_email
 from trellis.office.admin.audit import AuditedAdminMixin
 from trellis.office.filters import YesNoFilter
 from trellis.office.status_actions import StatusActionsAdmin, staff_of
+from trellis.office.views.documents import (
+    PublishingPanel,
+    email_and_say,
+    print_response,
+    publishing_panel,
+)
 from trellis.office.why_visible import who_sees
 from trellis.visibility import Published
 
@@ -71,31 +67,6 @@ class LinesFormSet(BaseInlineFormSet):
         return saved
 
 
-@dataclass(frozen=True)
-class PublishingPanel:
-    """What a document's page shows of its publishing, and which buttons."""
-
-    document: Document
-    can_change: bool
-    refusal: str  # why it can't be printed or emailed at all
-    recipient: Contact | None
-    email_refusal: str  # why it can't be emailed
-    print_url: str
-    email_url: str
-
-    @property
-    def recipient_role(self) -> str:
-        return document_recipient_role(document=self.document).label
-
-    @property
-    def offer_print(self) -> bool:
-        return self.can_change and not self.refusal
-
-    @property
-    def offer_email(self) -> bool:
-        return self.can_change and self.recipient is not None
-
-
 class PublishedDocumentAdmin(StatusActionsAdmin, AuditedAdminMixin, admin.ModelAdmin):
     """Printing and emailing publish a document to the portal. They are
     buttons of their own (and "Email to customer" a list action), so the admin
@@ -132,27 +103,11 @@ class PublishedDocumentAdmin(StatusActionsAdmin, AuditedAdminMixin, admin.ModelA
 
     def print_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         document = self.object_to_change(request, object_id)
-        try:
-            pdf = document_print(document=document, actor=staff_of(request))
-        except PublishRefused as refusal:
-            messages.error(request, refusal.message)
-            return self.change_page(request, document)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = (
-            content_disposition_header(as_attachment=True, filename=attachment_filename(document))
-            or "attachment"
-        )
-        return response
+        return print_response(request, document) or self.change_page(request, document)
 
     def email_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         document = self.object_to_change(request, object_id)
-        try:
-            email = document_email(document=document, actor=staff_of(request))
-        except PublishRefused as refusal:
-            messages.error(request, refusal.message)
-        else:
-            name = email.contact.full_name if email.contact else email.to_address
-            messages.success(request, f"Emailed {document} to {name} ({email.to_address}).")
+        email_and_say(request, document)
         return self.change_page(request, document)
 
     @admin.action(description="Email to customer", permissions=["change"])
@@ -182,23 +137,9 @@ class PublishedDocumentAdmin(StatusActionsAdmin, AuditedAdminMixin, admin.ModelA
             messages.warning(request, "Nothing was emailed.")
 
     def publishing_panel(self, request: HttpRequest, document: Document) -> PublishingPanel:
-        refusal = ""
-        try:
-            document_publish_check(document=document)
-        except PublishRefused as refused:
-            refusal = refused.message
-        recipient, email_refusal = None, refusal
-        if not refusal:
-            try:
-                recipient = document_email_recipient(document=document)
-            except PublishRefused as refused:
-                email_refusal = refused.message
-        return PublishingPanel(
+        return publishing_panel(
             document=document,
             can_change=self.has_change_permission(request, document),
-            refusal=refusal,
-            recipient=recipient,
-            email_refusal=email_refusal,
             print_url=self.action_url("print", document.pk),
             email_url=self.action_url("email", document.pk),
         )

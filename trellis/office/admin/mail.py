@@ -1,27 +1,30 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.defaultfilters import urlize
-from django.urls import NoReverseMatch, URLPattern, path, reverse
-from django.utils.html import escape, format_html, format_html_join
-from django.utils.http import content_disposition_header
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from trellis.accounts.models import User
 from trellis.customers.models import Contact
 from trellis.mail.delivery import email_retry
-from trellis.mail.headers import header_safe
-from trellis.mail.links import MASK
-from trellis.mail.models import EmailTemplate, OutgoingAttachment, OutgoingEmail
+from trellis.mail.models import EmailTemplate, OutgoingEmail
 from trellis.office.admin.audit import AuditedAdminMixin
+from trellis.office.email_preview import (
+    email_about,
+    email_attachment_download,
+    email_html_frame,
+    email_masked_link_note,
+    email_retry_and_tell,
+    email_text_shown,
+)
 from trellis.office.readonly import ReadOnlyAdminMixin
 
 
@@ -143,15 +146,12 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="about")
     def about_link(self, email: OutgoingEmail) -> str:
-        if email.about_type is None or not email.about_id:
+        about = email_about(email)
+        if about is None:
             return self.get_empty_value_display()
-        ct = email.about_type
-        label = f"{ct.name} {email.about_id}"
-        try:
-            url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[email.about_id])
-        except NoReverseMatch:
-            return label
-        return format_html('<a href="{}">{}</a>', url, label)
+        if not about.url:
+            return about.label
+        return format_html('<a href="{}">{}</a>', about.url, about.label)
 
     @admin.display(description="attachments")
     def attachment_list(self, email: OutgoingEmail) -> str:
@@ -173,40 +173,15 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="link")
     def masked_link(self, email: OutgoingEmail) -> str:
-        return format_html(
-            "The link in this email is shown here as {}: the link that works went only to "
-            "{}. To help the customer in, send them a new invitation or password reset from "
-            "their contact's page.",
-            MASK,
-            email.to_address,
-        )
+        return email_masked_link_note(email)
 
     @admin.display(description="text")
     def text_body(self, email: OutgoingEmail) -> str:
-        # Links are clickable, so staff can check where an email points; a
-        # masked one leads nowhere, so it stays text.
-        text = email.body_text
-        shown = escape(text) if email.has_masked_link else urlize(text, autoescape=True)
-        return format_html(
-            '<div style="white-space: pre-wrap; font-family: monospace">{}</div>', shown
-        )
+        return email_text_shown(email)
 
     @admin.display(description="HTML")
     def html_body(self, email: OutgoingEmail) -> str:
-        if not email.body_html:
-            return self.get_empty_value_display()
-        # The message's own HTML, shown as the recipient's mail program would,
-        # but isolated: no scripts and a unique origin (no allow-same-origin),
-        # so it can neither run code nor reach the office's cookies and pages.
-        # Its links open in a new tab. Its size is in office/email_preview.css:
-        # the column's width and most of the screen's height (no script may
-        # measure the message, under the CSP).
-        return format_html(
-            '<iframe title="HTML version of the email" srcdoc="{}" class="email-preview" '
-            'sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer">'
-            "</iframe>",
-            _links_open_in_new_tab(email.body_html),
-        )
+        return email_html_frame(email) or self.get_empty_value_display()
 
     def get_urls(self) -> list[URLPattern]:
         attachment = path(
@@ -244,18 +219,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         email = self.get_object(request, object_id)
         if email is None:
             raise Http404
-        actor = request.user if isinstance(request.user, User) else None
-        if email_retry(email=email, actor=actor):
-            email.refresh_from_db()
-            self.message_user(
-                request, f"Sending again to {email.to_address}: {email.get_status_display()}."
-            )
-        else:
-            self.message_user(
-                request,
-                "This email is not failed, so it was left as it was: only failed email is retried.",
-                messages.WARNING,
-            )
+        email_retry_and_tell(request, email)
         return redirect("admin:mail_outgoingemail_change", email.pk)
 
     def attachment_view(
@@ -263,28 +227,7 @@ class OutgoingEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        attachment = get_object_or_404(OutgoingAttachment, pk=attachment_id, email_id=email_id)
-        # Always a download, never shown in the office's origin: an attachment
-        # is whatever was sent, and could be HTML.
-        response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
-        response["Content-Disposition"] = _attachment_disposition(attachment.filename)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
-
-
-def _links_open_in_new_tab(html: str) -> str:
-    base = '<base target="_blank">'
-    head = re.search(r"<head\b[^>]*>", html, re.IGNORECASE)
-    if head is None:
-        return base + html
-    return html[: head.end()] + base + html[head.end() :]
-
-
-def _attachment_disposition(filename: str) -> str:
-    return (
-        content_disposition_header(as_attachment=True, filename=header_safe(filename))
-        or "attachment"
-    )
+        return email_attachment_download(email_id=email_id, attachment_id=attachment_id)
 
 
 @admin.register(EmailTemplate)

@@ -1,50 +1,34 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 
 from trellis.office.admin.documents import LinesFormSet, PublishedDocumentAdmin, PublishedFilter
-from trellis.office.status_actions import StatusButton, StatusForm, staff_of, status_change
+from trellis.office.status_actions import StatusButton, StatusForm
 from trellis.office.status_forms import DecisionRecordForm
+from trellis.office.views.proposals import (
+    REOPENED,
+    SENT,
+    WITHDRAWN,
+    decision_record,
+    decision_summary,
+    proposal_status_buttons,
+    proposal_status_note,
+)
 from trellis.proposals.models import Proposal, ProposalItem
 from trellis.proposals.services import proposal_set_items
 from trellis.proposals.status import (
-    proposal_record_decision,
     proposal_reopen,
     proposal_send,
     proposal_withdraw,
 )
 
 Status = Proposal.Status
-
-
-def decision_summary(proposal: Proposal) -> str:
-    """How the customer decided, in one line: "Approved by phone by Maria
-    Lopez on November 12, 2026, 2:05 PM, recorded by Jane Smith"."""
-    if not proposal.is_decided:
-        return "Not decided."
-    words = [proposal.get_status_display()]
-    if proposal.decided_via:
-        words.append(proposal.get_decided_via_display())
-    if proposal.decided_by is not None:
-        words.append(f"by {proposal.decided_by.full_name}")
-    if proposal.decided_at is not None:
-        words.append(f"on {date_format(localtime(proposal.decided_at), 'DATETIME_FORMAT')}")
-    summary = " ".join(words)
-    if proposal.status == Status.APPROVED and proposal.signer_name:
-        summary += f", signed as “{proposal.signer_name}”"
-    recorder = proposal.decision_recorded_by
-    if recorder is not None:
-        summary += f", recorded by {recorder.get_full_name() or recorder.email}"
-    return summary
 
 
 class ProposalItemFormSet(LinesFormSet):
@@ -138,20 +122,20 @@ class ProposalAdmin(PublishedDocumentAdmin):
             self.service_path(
                 "send",
                 proposal_send,
-                "{} is sent: it waits for the customer's decision.",
+                SENT,
                 id_name=ID,
             ),
             self.service_path(
                 "withdraw",
                 proposal_withdraw,
-                "{} is withdrawn: the portal no longer shows it.",
+                WITHDRAWN,
                 id_name=ID,
                 reason=True,
             ),
             self.service_path(
                 "reopen",
                 proposal_reopen,
-                "{} is reopened: it is sent again, for the customer's decision.",
+                REOPENED,
                 id_name=ID,
                 reason=True,
             ),
@@ -160,74 +144,17 @@ class ProposalAdmin(PublishedDocumentAdmin):
         ]
 
     def status_note(self, proposal: Proposal) -> str:
-        if proposal.status == Status.APPROVED:
-            return "An approval is final: write a new proposal for any change."
-        return ""
+        return proposal_status_note(proposal)
 
     def status_buttons(
         self, request: HttpRequest, proposal: Proposal, posted: StatusForm | None
     ) -> list[StatusButton]:
-        buttons = []
-        if proposal.status == Status.DRAFT:
-            buttons.append(
-                StatusButton(
-                    "send",
-                    "Send",
-                    self.action_url("send", proposal.pk),
-                    help="Ready for the customer's decision. The portal shows it once it is "
-                    "printed or emailed, which sends it too.",
-                )
-            )
-        if proposal.status == Status.SENT:
-            form = posted if isinstance(posted, DecisionRecordForm) else None
-            buttons.append(
-                StatusButton(
-                    "record_decision",
-                    "Record the customer's decision",
-                    self.action_url("record_decision", proposal.pk),
-                    help="An approval or decline the customer gave on paper, by phone or by "
-                    "email. It is shown as such, with your name, wherever the decision is.",
-                    form=form or DecisionRecordForm(proposal=proposal),
-                )
-            )
-        if proposal.status in (Status.DRAFT, Status.SENT):
-            buttons.append(
-                StatusButton(
-                    "withdraw",
-                    "Withdraw",
-                    self.action_url("withdraw", proposal.pk),
-                    help="Takes the proposal back: the portal stops showing it.",
-                    reason="Why it is withdrawn",
-                )
-            )
-        if proposal.status in (Status.DECLINED, Status.WITHDRAWN):
-            buttons.append(
-                StatusButton(
-                    "reopen",
-                    "Reopen",
-                    self.action_url("reopen", proposal.pk),
-                    help="Puts it before the customer again (Sent); the decline it had is "
-                    "kept in the audit log.",
-                    reason="Why it is reopened",
-                )
-            )
-        return buttons
+        return proposal_status_buttons(proposal, posted=posted, url=self.action_urls(proposal))
 
     def record_decision_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         proposal = self.object_to_change(request, object_id)
         form = DecisionRecordForm(request.POST, proposal=proposal)
-        if form.is_valid():
-            decided = status_change(
-                request,
-                partial(
-                    proposal_record_decision,
-                    proposal_id=proposal.pk,
-                    recorded_by=staff_of(request),
-                    **form.decision_data(),
-                ),
-                lambda decided: f"{decided}: {decision_summary(decided)}.",
-            )
-            if decided is not None:
-                return self.change_page(request, proposal)
+        if decision_record(request, proposal, form):
+            return self.change_page(request, proposal)
         # What was typed stays, with the mistake or the refusal to put right.
         return self.change_page_again(request, proposal, form)

@@ -100,3 +100,38 @@ def admin_url(label: str, page: str, *args: object) -> str:
     """The URL of one of a model's admin pages: "changelist", "add", "change"…"""
     app_label, model_name = label.split(".")
     return reverse(f"admin:{app_label}_{model_name}_{page}", args=args)
+
+
+def office_arguments() -> dict[str, int]:
+    """An object for every parameter an `office:` URL takes, by the parameter's
+    name, the dependent ones belonging to their parents (the payment to the
+    invoice, the photo to the request…). A new parameter gets its line here;
+    the URL walks (the permission matrix, the security checks) ask this."""
+    from trellis.issues.models import Photo
+    from trellis.issues.tests.photos import png
+    from trellis.mail.models import OutgoingAttachment
+    from trellis.testing.factories import OfflinePaymentFactory
+
+    invoice = InvoiceFactory()
+    request = IssueFactory()
+    photo = Photo(issue=request, content_type="image/png", size=1, original_name="garden.png")
+    photo.image.save("photo", png(), save=False)
+    photo.save()
+    email = queue_email()
+    attachment = OutgoingAttachment.objects.create(
+        email=email, filename="a.txt", content_type="text/plain", content=b"hello"
+    )
+    return {
+        "contact_id": ContactFactory().pk,
+        "property_id": PropertyFactory().pk,
+        "proposal_id": ProposalFactory().pk,
+        "invoice_id": invoice.pk,
+        "payment_id": OfflinePaymentFactory(invoice=invoice).pk,
+        "request_id": request.pk,
+        "photo_id": photo.pk,
+        "comment_id": CommentFactory(issue=request).pk,
+        "email_id": email.pk,
+        "attachment_id": attachment.pk,
+        "user_id": StaffFactory().pk,
+        "template_id": _email_template().pk,
+    }

@@ -26,7 +26,7 @@ def office_sign_in(client, email, password=DEFAULT_PASSWORD, next_page=None, **e
 
 def test_the_office_login_is_this_page(client):
     assert reverse("admin:login") == LOGIN
-    assert reverse("office-sign-in") == LOGIN
+    assert reverse("office:sign-in") == LOGIN
     response = client.get(LOGIN)
     assert response.status_code == 200
     assert response.templates[0].name == "office/sign_in.html"

@@ -555,7 +555,7 @@ def test_exit_preview_returns_to_the_contacts_page_in_the_office(preview, world)
     response = preview.post("/preview/exit/")
 
     assert response.status_code == 302
-    assert response.url == reverse("admin:customers_contact_change", args=[world.maria.pk])
+    assert response.url == reverse("office:contact", kwargs={"contact_id": world.maria.pk})
     assert SESSION_KEY not in preview.session
     assert preview.get("/").url == "/sign-in/?next=/"
 

@@ -17,4 +17,4 @@ def preview_exit(request: HttpRequest) -> HttpResponse:
         return redirect("portal:home")
     # Shown in the office, which is in English.
     messages.info(request, f"You have left the preview of {contact.full_name}'s portal.")
-    return redirect("admin:customers_contact_change", contact.pk)
+    return redirect("office:contact", contact_id=contact.pk)

@@ -341,10 +341,10 @@ def test_staff_are_told_of_an_approval(alice, notify_office):
         "Optional items chosen: Lime",
         "Optional items not chosen: Overseeding",
         "203.0.113.7",
-        f"http://testserver.example/office/proposals/proposal/{proposal.pk}/change/",
+        f"http://testserver.example/office/proposals/{proposal.pk}/",
     ]:
         assert text in email.body_text, text
-    assert f"/office/proposals/proposal/{proposal.pk}/change/" in email.body_html
+    assert f"/office/proposals/{proposal.pk}/" in email.body_html
     assert email.about_id == str(proposal.pk)
 
 

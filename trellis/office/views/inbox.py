@@ -3,7 +3,7 @@ kind and property, each item marked done by whoever dealt with it; and each
 staff member's choice of which items also reach them by email.
 
 Seeing the inbox takes inbox.view_inboxitem, marking items inbox.change_inboxitem;
-staff without them still get the home page, with the records they may open.
+staff without them still get the home page, with the office's areas they may open.
 """
 
 from __future__ import annotations
@@ -11,17 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
 
-from trellis.accounts.models import User
 from trellis.customers.models import Property
 from trellis.inbox.models import InboxItem, NotificationPreference
 from trellis.inbox.selectors import (
@@ -39,6 +35,7 @@ from trellis.inbox.services import (
 )
 from trellis.inbox.wording import item_details, item_headline, item_office_path
 from trellis.next_page import next_page_or
+from trellis.office.guard import staff_button, staff_of, staff_page
 
 VIEW = "inbox.view_inboxitem"
 CHANGE = "inbox.change_inboxitem"
@@ -82,22 +79,16 @@ class Filters:
             **changes,
         }
         query = {k: str(v) for k, v in values.items() if v not in (None, "", OPEN)}
-        return reverse("office-home") + (f"?{urlencode(query)}" if query else "")
+        return reverse("office:home") + (f"?{urlencode(query)}" if query else "")
 
 
 def _number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 12 else None
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 (staff_member_required let only staff in)
-    return user
-
-
-@staff_member_required
+@staff_page()
 def office_home(request: HttpRequest) -> HttpResponse:
-    context = {**admin.site.each_context(request), "title": "Inbox", "can_view": False}
+    context: dict[str, object] = {"title": "Inbox", "can_view": False}
     if request.user.has_perm(VIEW):
         context.update(_inbox_context(request, Filters.of(request)))
     return TemplateResponse(request, "office/inbox.html", context)
@@ -152,27 +143,24 @@ def _inbox_context(request: HttpRequest, filters: Filters) -> dict[str, object]:
     }
 
 
-@staff_member_required
-@require_POST
+@staff_button(CHANGE)
 def inbox_item_mark(request: HttpRequest) -> HttpResponse:
     """Mark one item done (done=1) or open again (done=0), then back to the list."""
-    if not request.user.has_perm(CHANGE):
-        raise PermissionDenied
     item_id = _number(request.POST.get("item"))
     if item_id is None:
         raise Http404
     try:
         if request.POST.get("done") == "0":
-            inbox_item_mark_undone(item_id=item_id, by=_user(request))
+            inbox_item_mark_undone(item_id=item_id, by=staff_of(request))
             messages.success(request, "The item is open again.")
         else:
-            item = inbox_item_mark_done(item_id=item_id, by=_user(request))
+            item = inbox_item_mark_done(item_id=item_id, by=staff_of(request))
             messages.success(request, f"Marked done: {item_headline(item)}.")
     except InboxItem.DoesNotExist:
         raise Http404 from None
     except InboxItemRefused as refused:
         messages.error(request, refused.message)
-    return redirect(next_page_or(request, reverse("office-home")))
+    return redirect(next_page_or(request, reverse("office:home")))
 
 
 class PreferencesForm(forms.Form):
@@ -186,19 +174,16 @@ class PreferencesForm(forms.Form):
             )
 
 
-@staff_member_required
+@staff_page(VIEW)
 def inbox_preferences(request: HttpRequest) -> HttpResponse:
     """The staff member's own choice of inbox items that also reach them by email."""
-    if not request.user.has_perm(VIEW):
-        raise PermissionDenied
-    user = _user(request)
+    user = staff_of(request)
     form = PreferencesForm(request.POST or None, initial=notification_preferences_of(user=user))
     if request.method == "POST" and form.is_valid():
         notification_preferences_set(user=user, deliveries=form.cleaned_data)
         messages.success(request, "Your email choices are saved.")
-        return redirect("office-inbox-preferences")
+        return redirect("office:inbox-preferences")
     context = {
-        **admin.site.each_context(request),
         "title": "Email me about the inbox",
         "form": form,
         "has_email": bool(user.email),
