@@ -1,31 +1,9 @@
 import pytest
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from trellis.accounts.two_factor import two_factor_required
 from trellis.company.models import Company
 from trellis.testing.factories import ContactFactory, CustomerAccountFactory, StaffFactory
-
-_password_only_login = Client.force_login
-
-
-def authenticator_app(user) -> TOTPDevice | None:
-    """The account's confirmed authenticator app; staff who must use two-factor
-    sign-in are given one, as if they had set it up."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None and two_factor_required(user):
-        device = TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
-    return device
-
-
-def _login_with_both_factors(client: Client, user, backend=None) -> None:
-    _password_only_login(client, user, backend)
-    device = authenticator_app(user)
-    if device is not None:  # what django_otp.login() does once a code is accepted
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+from trellis.testing.sign_in import login_with_both_factors, password_only_login
 
 
 @pytest.fixture(autouse=True)
@@ -33,13 +11,13 @@ def _force_login_passes_both_factors(monkeypatch):
     """In tests, force_login stands for a complete sign-in: the password and,
     for an account with two-factor sign-in, its code (trellis/accounts/two_factor.py).
     Tests of the second step itself use `password_only`."""
-    monkeypatch.setattr(Client, "force_login", _login_with_both_factors)
+    monkeypatch.setattr(Client, "force_login", login_with_both_factors)
 
 
 @pytest.fixture
 def password_only(_force_login_passes_both_factors, monkeypatch):
     """force_login signs in with the password only, leaving the second factor to the test."""
-    monkeypatch.setattr(Client, "force_login", _password_only_login)
+    monkeypatch.setattr(Client, "force_login", password_only_login)
 
 
 @pytest.fixture

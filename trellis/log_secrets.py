@@ -14,8 +14,9 @@ import re
 
 MASK = "••••••"
 
-# The portal's routes that take a link's token (trellis/portal/urls.py).
-LINK_TOKEN = re.compile(r"(/(?:reset|invitation)/)[^/\s?#'\"]+")
+# The routes that take a link's token: the portal's (trellis/portal/urls.py)
+# and the office's set-password link (trellis/office/urls.py).
+LINK_TOKEN = re.compile(r"(/(?:reset|invitation|password/set)/)[^/\s?#'\"]+")
 
 
 def link_tokens_masked(text: str) -> str:

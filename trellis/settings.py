@@ -47,7 +47,7 @@ if not PUBLIC_BASE_URL.startswith(("http://", "https://")):
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "trellis.office.admin_apps.RawDataAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

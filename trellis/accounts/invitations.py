@@ -162,6 +162,7 @@ def invitation_accept(*, raw_token: str, first_name: str, last_name: str, passwo
     """
     with transaction.atomic():
         invitation = token_consume(raw=raw_token, purpose=AccessToken.Purpose.INVITATION)
+        assert invitation.contact_id is not None  # noqa: S101 (an invitation is a contact's)
         contact = Contact.objects.select_for_update().get(pk=invitation.contact_id)
         if User.objects.filter(contact=contact).exists():
             raise InviteRefused(InviteRefused.ALREADY_VERIFIED, "already verified")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 
 from trellis.accounts.two_factor import two_factor_enabled, two_factor_required
@@ -55,9 +55,9 @@ class TwoFactorMiddleware:
     authenticator app whose session is not verified sees only the code page of
     its side; staff who must use two-factor (trellis.accounts.two_factor) and
     have no app yet see only the set-up page. Signing in and out, the language
-    switch and static files stay open to them. A staff member viewing the
-    portal as a customer is held like on any other page: a preview is a staff
-    session.
+    switch, static files and OPEN_TO_EVERYONE stay open to them. A staff member
+    viewing the portal as a customer is held like on any other page: a preview
+    is a staff session.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -65,7 +65,7 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         held = held_at(request)
-        if held is not None and request.path_info not in _open_paths(held):
+        if held is not None and not _open_to(held, request.path_info):
             target = reverse(held)
             if request.method == "GET" and not request.headers.get("HX-Request"):
                 target += "?" + urlencode({"next": request.get_full_path()})
@@ -94,9 +94,23 @@ def held_at(request: HttpRequest) -> str | None:
     return None
 
 
+# Pages for someone who cannot sign in, open to everyone: the office's forgot
+# password and the page of a set-password link (trellis/office/views/staff_password.py).
+OPEN_TO_EVERYONE = {"office:password-forgot", "office:password-set"}
+
+
+def _open_to(held: str, path: str) -> bool:
+    if path in _open_paths(held):
+        return True
+    try:
+        return resolve(path).view_name in OPEN_TO_EVERYONE
+    except Resolver404:
+        return False
+
+
 def _open_paths(held: str) -> set[str]:
     """The page itself, signing in (as someone else) and out, the language switch."""
-    side = ("admin:login", "admin:logout") if held.startswith("office") else (
+    side = ("office:sign-in", "office:sign-out") if held.startswith("office") else (
         "portal:sign-in", "portal:sign-out"
     )  # fmt: skip
     return {reverse(name) for name in (held, *side, "set_language")}

@@ -92,16 +92,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AccessToken(models.Model):
-    """A single-use link sent by email: an invitation or a password reset.
+    """A single-use link sent by email: a contact's invitation or password
+    reset, or a staff member's link to set their password.
 
     Only the SHA-256 of the token is stored; the token itself exists only in the
     email. A token works once, until it expires, and issuing a new one of the
-    same purpose for the same contact revokes the earlier ones.
+    same purpose for the same contact or staff member revokes the earlier ones.
+    A link belongs to exactly one of them: a contact for the portal's purposes,
+    a staff user for STAFF_PASSWORD.
     """
 
     class Purpose(models.TextChoices):
         INVITATION = "invitation", "Invitation"
         PASSWORD_RESET = "password_reset", "Password reset"
+        STAFF_PASSWORD = "staff_password", "Staff password"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -111,7 +115,19 @@ class AccessToken(models.Model):
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     contact = models.ForeignKey(
-        "customers.Contact", on_delete=models.CASCADE, related_name="access_tokens"
+        "customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+        help_text="The staff member a set-password link is for.",
     )
     token_hash = models.CharField(max_length=64, unique=True)
     sent_to = models.EmailField(help_text="The address the link was sent to.")
@@ -137,11 +153,23 @@ class AccessToken(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["contact", "purpose", "-created_at"], name="token_by_contact"),
+            models.Index(fields=["user", "purpose", "-created_at"], name="token_by_user"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(purpose__in=["invitation", "password_reset"]),
+                condition=models.Q(purpose__in=["invitation", "password_reset", "staff_password"]),
                 name="token_purpose_known",
+            ),
+            # Exactly one owner, the one its purpose is for.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(purpose="staff_password", contact__isnull=True, user__isnull=False)
+                    | (
+                        ~models.Q(purpose="staff_password")
+                        & models.Q(contact__isnull=False, user__isnull=True)
+                    )
+                ),
+                name="token_for_a_contact_or_a_staff_member",
             ),
         ]
 

@@ -92,20 +92,28 @@ def password_reset_send(*, contact: Contact, sent_by: User | None = None) -> Acc
     return token
 
 
-def password_reset_request(*, email: str, ip: str | None) -> None:
+def password_reset_request(
+    *, email: str, ip: str | None, side: str = AccessAttempt.Side.PORTAL
+) -> None:
     """Forgot password. Says nothing to the caller, and does the same work
     whoever is asked: it records the request and queues one task, which looks
     the account up and sends the link (trellis.accounts.tasks). So neither the
     page nor its timing tells whether the email belongs to an account, as long
-    as tasks run in a worker (TASKS_BACKEND=database; see accounts/checks.py)."""
+    as tasks run in a worker (TASKS_BACKEND=database; see accounts/checks.py).
+    The office's forgot password is this one on `side` "office"
+    (trellis.accounts.staff_passwords); both sides count in the same buckets."""
     from trellis.accounts.tasks import password_reset_requested  # it imports this module
 
     kind = AccessAttempt.Kind.PASSWORD_RESET
     if password_reset_throttled(email=email, ip=ip):
-        attempt_record(kind=kind, email=email, ip=ip, result=AccessAttempt.Result.THROTTLED)
-        security_event("password.reset_request_throttled", outcome="refused")
+        attempt_record(
+            kind=kind, email=email, ip=ip, result=AccessAttempt.Result.THROTTLED, side=side
+        )
+        security_event("password.reset_request_throttled", outcome="refused", side=side)
         return
-    attempt = attempt_record(kind=kind, email=email, ip=ip, result=AccessAttempt.Result.RECEIVED)
+    attempt = attempt_record(
+        kind=kind, email=email, ip=ip, result=AccessAttempt.Result.RECEIVED, side=side
+    )
     # Queued at once rather than on commit: the attempt row is already written
     # (or, inside a transaction, the database queue's row commits with it).
     password_reset_requested.enqueue(attempt_id=attempt.pk)
@@ -119,6 +127,7 @@ def password_reset_complete(*, raw_token: str, password: str) -> User:
     """
     with transaction.atomic():
         token = token_consume(raw=raw_token, purpose=AccessToken.Purpose.PASSWORD_RESET)
+        assert token.contact_id is not None  # noqa: S101 (a reset link is a contact's)
         user = User.objects.select_for_update().get(contact_id=token.contact_id)
         validate_password(password, user)
         user.set_password(password)

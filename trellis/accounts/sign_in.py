@@ -100,9 +100,11 @@ def sign_in_check(*, request: HttpRequest, email: str, password: str, side: str)
 
 
 def sign_out_record(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """user_logged_out receiver: the portal's sign-out and the office's logout."""
+    """user_logged_out receiver: the portal's sign-out and the office's (its own
+    page, or the raw-data admin's logout)."""
     if user is None:
         return
     match = getattr(request, "resolver_match", None)
-    side = Side.OFFICE if match is not None and match.namespace == "admin" else Side.PORTAL
+    office = match is not None and match.namespace in {"office", "admin"}
+    side = Side.OFFICE if office else Side.PORTAL
     security_event("sign_out", user=user, outcome="succeeded", side=side)

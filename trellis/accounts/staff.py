@@ -1,5 +1,6 @@
 """Staff members: who they are, their role (trellis/accounts/roles.py), and
-adding or changing them. Nobody sets a staff member's password here."""
+adding or changing them. Nobody sets a staff member's password here: they set
+it themselves through an emailed link (trellis/accounts/staff_passwords.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from trellis.accounts.models import User
 from trellis.accounts.roles import OFFICE_MANAGER, ROLE_NAMES
 from trellis.accounts.selectors import email_taken_by_another_account
+from trellis.accounts.staff_passwords import staff_password_link_send
 from trellis.audit.services import audit_record
 
 
@@ -60,9 +62,8 @@ def _role_set(user: User, role: str) -> None:
 def staff_member_add(
     *, actor: User | None, email: str, first_name: str, last_name: str, role: str
 ) -> User:
-    """A new active staff member with `role` and no password: they cannot sign
-    in until one is set for them, because Trellis has no way yet to email staff
-    a link to set their own (password resets by email are for customers).
+    """A new active staff member with `role` and no password, emailed a link
+    to set their own (trellis.accounts.staff_passwords) in the same transaction.
 
     Raises StaffChangeRefused when an account already signs in with the email."""
     email = User.objects.normalize_email(email.strip())
@@ -74,6 +75,7 @@ def staff_member_add(
         )
         _role_set(user, role)
         audit_record(action="user.created", target=user, actor=actor, data={"role": role})
+        staff_password_link_send(user=user, sent_by=actor)
     return user
 
 

@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, Page
 
 from trellis.accounts.models import User
 from trellis.accounts.two_factor import totp_code_now
-from trellis.conftest import authenticator_app
 from trellis.testing.factories import DEFAULT_PASSWORD
+from trellis.testing.sign_in import authenticator_app
 
 TIMEOUT_MS = 15_000
 

@@ -6,8 +6,8 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from trellis.accounts.two_factor import totp_code_now
-from trellis.conftest import authenticator_app
 from trellis.testing.factories import DEFAULT_PASSWORD, StaffFactory
+from trellis.testing.sign_in import authenticator_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -33,12 +33,18 @@ def test_staff_sign_in_to_the_back_office(live_server, page):
     expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Contacts", exact=True).first).to_be_visible()
 
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/office/login/$"))
+    expect(page.locator(".messages")).to_contain_text("You are signed out.")
+    page.goto(f"{live_server.url}/office/")
+    expect(page).to_have_url(re.compile(r"/office/login/\?next=/office/$"))
+
 
 def test_staff_with_an_app_give_its_code_after_the_password(live_server, page):
     jane = StaffFactory(email="jane@greenway.example", is_superuser=True)
     device = authenticator_app(jane)
 
-    page.goto(f"{live_server.url}/office/customers/contact/")
+    page.goto(f"{live_server.url}/office/contacts/")
     page.get_by_label("Email").fill("jane@greenway.example")
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -51,7 +57,8 @@ def test_staff_with_an_app_give_its_code_after_the_password(live_server, page):
     page.get_by_label("Code").fill(totp_code_now(device))
     page.get_by_role("button", name="Continue").click()
 
-    expect(page).to_have_url(re.compile(r"/office/customers/contact/$"))
+    expect(page).to_have_url(re.compile(r"/office/contacts/$"))
+    expect(page.get_by_role("heading", name="Contacts", exact=True)).to_be_visible()
 
 
 def test_a_wrong_password_keeps_the_office_closed(live_server, page):

@@ -4,35 +4,25 @@ card rules of the portal; each save is recorded in the audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
 
 from trellis.billing import throttles
-from trellis.billing.card_forms import CARD_SECRET_FIELDS, CardForm
+from trellis.billing.card_forms import CardForm
 from trellis.billing.gateways.base import PaymentDeclined
 from trellis.billing.models import PaymentMethod
 from trellis.billing.payment_methods import payment_method_add, payment_methods_of
-from trellis.content_security import card_entry_page
 from trellis.customers.models import Contact
 from trellis.office.contact_portal import (
     ContactLinks,
-    _contact_or_404,
-    admin_contact_links,
-    contact_page_url,
+    contact_links,
     staff_user,
 )
-
-if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
 
 SAVE_PERMISSION = "billing.add_paymentmethod"
 
@@ -72,15 +62,13 @@ class PaymentMethodsPanel:
         return self.links.save_payment_method
 
 
-def payment_methods_panel(
-    request: HttpRequest, contact: Contact, links: ContactLinks | None = None
-) -> PaymentMethodsPanel:
+def payment_methods_panel(request: HttpRequest, contact: Contact) -> PaymentMethodsPanel:
     today = timezone.localdate()
     return PaymentMethodsPanel(
         contact=contact,
         methods=[(m, m.expired_on(today)) for m in payment_methods_of(contact=contact)],
         can_save=can_save(request),
-        links=links or admin_contact_links(contact),
+        links=contact_links(contact),
     )
 
 
@@ -107,27 +95,3 @@ def card_saved(request: HttpRequest, contact: Contact) -> tuple[StaffCardForm, b
         messages.success(request, f"{method} saved to {contact.full_name}.")
         return form, True
     return form, False
-
-
-@card_entry_page
-@sensitive_post_parameters(*CARD_SECRET_FIELDS)
-@require_http_methods(["GET", "HEAD", "POST"])
-def payment_method_view(
-    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
-) -> HttpResponse:
-    contact = _contact_or_404(request, model_admin, object_id)
-    if not can_save(request) or not model_admin.has_change_permission(request, contact):
-        raise PermissionDenied
-    form, saved = card_saved(request, contact)
-    if saved:
-        return HttpResponseRedirect(contact_page_url(contact) + "#payment-methods")
-    # What was typed comes back with what is wrong with it.
-    status = 400 if request.method == "POST" else 200
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        "contact": contact,
-        "form": form,
-        "title": f"Save a payment method for {contact.full_name}",
-    }
-    return TemplateResponse(request, "office/contact_payment_method.html", context, status=status)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
 
 from trellis.accounts.invitations import (
     INVITE_PERMISSION,
@@ -27,10 +25,8 @@ from trellis.accounts.passwords import ResetRefused, password_reset_send
 from trellis.accounts.preview import can_view_as, view_as_refusal
 from trellis.customers.models import Contact
 from trellis.customers.selectors import contact_invitations
+from trellis.office.pages import contact_url, page_url
 from trellis.visibility import visible_properties
-
-if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
 
 
 def can_invite(request: HttpRequest) -> bool:
@@ -58,18 +54,9 @@ def sees_nothing_warning(contact: Contact) -> str:
     )
 
 
-def contact_page_url(contact: Contact) -> str:
-    return reverse("admin:customers_contact_change", args=[contact.pk])
-
-
-def contact_messages_url(contact: Contact) -> str:
-    return reverse("admin:mail_outgoingemail_changelist") + f"?contact={contact.pk}"
-
-
 @dataclass(frozen=True)
 class ContactLinks:
-    """Where a contact's links and buttons go: the old admin pages
-    (`admin_contact_links`) or the office's own (trellis/office/views/contact.py)."""
+    """Where a contact's links and buttons go (trellis/office/views/contact.py)."""
 
     page: str
     invite: str
@@ -77,33 +64,28 @@ class ContactLinks:
     view_as: str
     troubleshoot: str
     save_payment_method: str
+    portal_access: str
     messages: str
     email: Callable[[int], str]  # the page of one email sent to the contact, by its id
 
 
-def contact_links(
-    *, button: Callable[[str], str], page: str, messages: str, email: Callable[[int], str]
-) -> ContactLinks:
-    """The links of a contact's pages, `button` naming each of its buttons'
-    URLs from its admin name ("invite", "password_reset", …)."""
+def contact_links(contact: Contact) -> ContactLinks:
+    """The office's pages and buttons of one contact (trellis/office/urls.py)."""
+
+    def button(name: str) -> str:
+        return reverse(f"office:contact-{name}", kwargs={"contact_id": contact.pk})
+
     return ContactLinks(
-        page=page,
+        page=contact_url(contact.pk),
         invite=button("invite"),
-        password_reset=button("password_reset"),
-        view_as=button("view_as"),
+        password_reset=button("password-reset"),
+        view_as=button("view-as"),
         troubleshoot=button("troubleshoot"),
-        save_payment_method=button("payment_method"),
-        messages=messages,
-        email=email,
-    )
-
-
-def admin_contact_links(contact: Contact) -> ContactLinks:
-    return contact_links(
-        button=lambda name: reverse(f"admin:customers_contact_{name}", args=[contact.pk]),
-        page=contact_page_url(contact),
-        messages=contact_messages_url(contact),
-        email=lambda pk: reverse("admin:mail_outgoingemail_change", args=[pk]),
+        save_payment_method=button("payment-method"),
+        portal_access=button("portal-access"),
+        # Every email sent to the contact (its page lists the latest).
+        messages=reverse("office:emails") + f"?contact={contact.pk}",
+        email=lambda pk: page_url("email", pk),
     )
 
 
@@ -133,6 +115,11 @@ class PortalPanel:
 
     @property
     def offer_password_reset(self) -> bool:
+        return self.can_invite and self.account is not None and self.account.is_active
+
+    @property
+    def offer_portal_access(self) -> bool:
+        """Turning the account off, or on again: managing portal access, as inviting is."""
         return self.can_invite and self.account is not None
 
     @property
@@ -164,9 +151,7 @@ class PortalPanel:
         return self.links.messages
 
 
-def portal_panel(
-    request: HttpRequest, contact: Contact, links: ContactLinks | None = None
-) -> PortalPanel:
+def portal_panel(request: HttpRequest, contact: Contact) -> PortalPanel:
     try:
         account: User | None = contact.portal_account
     except ObjectDoesNotExist:
@@ -178,7 +163,7 @@ def portal_panel(
         refusal = refused
     return PortalPanel(
         contact=contact,
-        links=links or admin_contact_links(contact),
+        links=contact_links(contact),
         account=account,
         invitations=[
             (invitation, AccessToken.State(invitation.state).label)
@@ -190,15 +175,6 @@ def portal_panel(
         view_as_refusal=view_as_refusal(request.user, contact),
         sees_nothing=sees_nothing(contact),
     )
-
-
-def _contact_or_404(request: HttpRequest, model_admin: ModelAdmin[Any], object_id: str) -> Contact:
-    contact = model_admin.get_object(request, object_id)
-    if contact is None:
-        raise Http404
-    if not model_admin.has_view_or_change_permission(request, contact):
-        raise PermissionDenied
-    return contact
 
 
 def invite_and_tell(request: HttpRequest, contact: Contact) -> None:
@@ -214,24 +190,6 @@ def invite_and_tell(request: HttpRequest, contact: Contact) -> None:
             messages.warning(request, sees_nothing_warning(contact))
 
 
-def _admin_button(
-    request: HttpRequest,
-    object_id: str,
-    model_admin: ModelAdmin[Any],
-    act: Callable[[HttpRequest, Contact], None],
-) -> HttpResponse:
-    contact = _contact_or_404(request, model_admin, object_id)
-    act(request, contact)
-    return HttpResponseRedirect(contact_page_url(contact))
-
-
-@require_POST
-def invite_view(
-    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
-) -> HttpResponse:
-    return _admin_button(request, object_id, model_admin, invite_and_tell)
-
-
 def password_reset_and_tell(request: HttpRequest, contact: Contact) -> None:
     """Email a verified contact a password reset link, and tell the staff member."""
     try:
@@ -241,13 +199,6 @@ def password_reset_and_tell(request: HttpRequest, contact: Contact) -> None:
         messages.error(request, refusal.message)
     else:
         messages.success(request, f"Password reset link sent to {token.sent_to}.")
-
-
-@require_POST
-def password_reset_view(
-    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
-) -> HttpResponse:
-    return _admin_button(request, object_id, model_admin, password_reset_and_tell)
 
 
 def report_invite_outcomes(request: HttpRequest, outcomes: Iterable[InviteOutcome]) -> None:
@@ -265,7 +216,7 @@ def report_invite_outcomes(request: HttpRequest, outcomes: Iterable[InviteOutcom
             format_html(
                 '{} <a href="{}">Open {}</a>',
                 outcome.refusal.message,
-                contact_page_url(outcome.contact),
+                contact_url(outcome.contact.pk),
                 outcome.contact.full_name,
             ),
         )

@@ -1,8 +1,7 @@
 """Contact advanced search in the back office: filters and the columns to show
 live in the query string, so a search can be bookmarked and shared; results
 can be invited in bulk and exported as CSV. The office's contacts list
-(trellis/office/views/contacts.py) and the old admin page at the end of this
-module both build on it."""
+(trellis/office/views/contacts.py) builds on it."""
 
 from __future__ import annotations
 
@@ -10,16 +9,12 @@ import csv
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
@@ -29,16 +24,10 @@ from trellis.accounts.models import AccessToken
 from trellis.customers.models import Contact, PropertyContact
 from trellis.customers.selectors import contacts_search
 from trellis.office.contact_portal import (
-    can_invite,
-    contact_page_url,
     report_invite_outcomes,
     staff_user,
 )
 
-if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
-
-PAGE_SIZE = 50
 # Spreadsheets run a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -236,40 +225,3 @@ def write_csv(out: Any, columns: list[Column], contacts: Iterable[Contact]) -> N
     writer.writerow([column.label for column in columns])
     for contact in contacts:
         writer.writerow([_csv_text(column.value(contact)) for column in columns])
-
-
-# The old admin pages (trellis/office/admin/customers.py) --------------------------
-
-
-def _check_can_view(request: HttpRequest, model_admin: ModelAdmin[Any]) -> None:
-    if not model_admin.has_view_or_change_permission(request):
-        raise PermissionDenied
-
-
-def search_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> HttpResponse:
-    _check_can_view(request, model_admin)
-    if request.method == "POST":
-        return invite_chosen(request)
-    form = ContactSearchForm(request.GET)
-    columns = form.chosen_columns()
-    page = Paginator(form.search(), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = result_rows(page, columns, url_of=contact_page_url)
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": "Contact advanced search",
-        "form": form,
-        "columns": columns,
-        "rows": rows,
-        "page": page,
-        "previous_url": query_string(request, page=str(page.number - 1)),
-        "next_url": query_string(request, page=str(page.number + 1)),
-        "export_url": reverse("admin:customers_contact_search_export") + query_string(request),
-        "can_invite": can_invite(request),
-    }
-    return TemplateResponse(request, "office/contact_search.html", context)
-
-
-def export_view(request: HttpRequest, *, model_admin: ModelAdmin[Any]) -> HttpResponse:
-    _check_can_view(request, model_admin)
-    return csv_export(request)

@@ -10,10 +10,9 @@ Under the content check staff can choose one proposal, invoice or request
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 
 from trellis.accounts.models import User
 from trellis.accounts.preview import can_view_as
@@ -23,18 +22,9 @@ from trellis.doctor.checks import Check
 from trellis.doctor.checks import Fix as FixCode
 from trellis.doctor.contact import contact_checks
 from trellis.doctor.document import SHOWN, DocumentNotFound, document_chooser, document_chosen
-from trellis.office.contact_portal import (
-    ContactLinks,
-    _contact_or_404,
-    admin_contact_links,
-    can_invite,
-    staff_user,
-)
+from trellis.office.contact_portal import ContactLinks, can_invite, staff_user
 from trellis.office.doctor_checks import Fix
 from trellis.office.doctor_document import document_panel
-
-if TYPE_CHECKING:
-    from django.contrib.admin import AdminSite, ModelAdmin
 
 
 @dataclass(frozen=True)
@@ -60,10 +50,9 @@ def check_panels(
     *,
     contact: Contact,
     company: Company,
+    links: ContactLinks,
     staff: User | None = None,
-    links: ContactLinks | None = None,
 ) -> list[CheckPanel]:
-    links = links or admin_contact_links(contact)
     return [
         CheckPanel(check, fix_button(check.fix, links))
         for check in contact_checks(contact=contact, company=company, staff=staff)
@@ -71,11 +60,10 @@ def check_panels(
 
 
 def troubleshoot_context(
-    request: HttpRequest, contact: Contact, *, links: ContactLinks, admin_site: AdminSite
+    request: HttpRequest, contact: Contact, *, links: ContactLinks
 ) -> dict[str, Any]:
-    """What the troubleshoot page shows, whichever page shows it. The chosen
-    document's fixes still come from the admin's publishing panels
-    (trellis.office.doctor_document), hence `admin_site`."""
+    """What the troubleshoot page shows: the contact's checks, and the chosen
+    document's (trellis.office.doctor_document), each with its fixes."""
     company = Company.load()
     chosen = request.GET.get("document", "").strip()
     panel, not_found = None, ""
@@ -90,7 +78,6 @@ def troubleshoot_context(
                 document=document,
                 company=company,
                 request=request,
-                admin_site=admin_site,
             )
     return {
         "title": f"Troubleshoot portal access: {contact.full_name}",
@@ -109,20 +96,3 @@ def troubleshoot_context(
         "document_not_found": not_found,
         "shown": SHOWN,
     }
-
-
-def troubleshoot_view(
-    request: HttpRequest, object_id: str, *, model_admin: ModelAdmin[Any]
-) -> HttpResponse:
-    contact = _contact_or_404(request, model_admin, object_id)
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.model._meta,
-        **troubleshoot_context(
-            request,
-            contact,
-            links=admin_contact_links(contact),
-            admin_site=model_admin.admin_site,
-        ),
-    }
-    return TemplateResponse(request, "office/contact_troubleshoot.html", context)

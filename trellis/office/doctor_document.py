@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.admin import AdminSite
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -20,6 +19,7 @@ from trellis.customers.models import Contact
 from trellis.doctor.document import Document, DocumentCheck, document_check
 from trellis.issues.models import Comment, Issue
 from trellis.office.doctor_checks import Fix
+from trellis.office.pages import PAGES, page_of
 from trellis.office.views.documents import change_permission, publishing_panel
 from trellis.office.why_visible import troubleshoot_url
 from trellis.proposals.models import Proposal
@@ -73,15 +73,14 @@ class DocumentPanel:
 def _publish_reason(
     failure: Failure, document: Proposal | Invoice, request: HttpRequest, *, status_fails: bool
 ) -> Reason:
-    opts = document._meta
     panel = publishing_panel(
         document=document,
         can_change=request.user.has_perm(change_permission(document)),
-        print_url=reverse(f"admin:{opts.app_label}_{opts.model_name}_print", args=[document.pk]),
-        email_url=reverse(f"admin:{opts.app_label}_{opts.model_name}_email", args=[document.pk]),
+        print_url=_button_url(document, "print"),
+        email_url=_button_url(document, "email"),
     )
     if not panel.can_change:
-        kinds = opts.verbose_name_plural
+        kinds = document._meta.verbose_name_plural
         return Reason(failure, notes=[f"Staff who may change {kinds} can print or email it."])
     if panel.refusal:
         return Reason(failure, notes=[f"Cannot be printed or emailed: {panel.refusal}"])
@@ -110,12 +109,10 @@ def _publish_reason(
     return Reason(failure, fixes, notes)
 
 
-def _include_client_reason(
-    failure: Failure, issue: Issue, request: HttpRequest, admin_site: AdminSite
-) -> Reason:
-    if not admin_site.get_model_admin(Issue).has_change_permission(request, issue):
+def _include_client_reason(failure: Failure, issue: Issue, request: HttpRequest) -> Reason:
+    if not request.user.has_perm("issues.change_issue"):
         return Reason(failure, notes=["Staff who may change requests can switch it on."])
-    url = reverse("admin:issues_issue_include_client", args=[issue.pk])
+    url = _button_url(issue, "include-client")
     return Reason(failure, [Fix("Switch on Include Client", url, "post")])
 
 
@@ -132,34 +129,47 @@ def _status_reason(failure: Failure, document: Document) -> Reason:
         (Proposal, Proposal.Status.WITHDRAWN): "reopen it",
     }
     action = actions.get((type(document), document.status), "change its status")
-    url = reverse(
-        f"admin:{document._meta.app_label}_{document._meta.model_name}_change", args=[document.pk]
+    return Reason(failure, [Fix(f"Open {document} to {action}", page_of(document))])
+
+
+def _property_role_reason(failure: Failure, document: Document, request: HttpRequest) -> Reason:
+    prop = document.property
+    if request.user.has_perm("customers.change_property"):
+        url = reverse("office:property-edit", kwargs={"property_id": prop.pk})
+        return Reason(failure, [Fix(f"Edit the contacts of {prop}", url)])
+    return Reason(
+        failure,
+        [Fix(f"Open {prop}", page_of(prop))],
+        notes=["Staff who may change properties can edit its contacts."],
     )
-    return Reason(failure, [Fix(f"Open {document} to {action}", url)])
 
 
 def _reason(
     failure: Failure,
     document: Document,
     request: HttpRequest,
-    admin_site: AdminSite,
     *,
     status_fails: bool,
 ) -> Reason:
     if failure.rule == PropertyRole.code:
-        prop = document.property
-        url = reverse("admin:customers_property_change", args=[prop.pk])
-        return Reason(failure, [Fix(f"Edit the contacts of {prop}", url)])
+        return _property_role_reason(failure, document, request)
     if failure.rule == SectionOn.code:
-        url = reverse("admin:company_company_changelist")
-        return Reason(failure, [Fix("Open the company settings (Customer portal)", url)])
+        url = reverse("office:settings")
+        return Reason(failure, [Fix("Open the company settings (Portal sections)", url)])
     if failure.rule == Published.code and not isinstance(document, Issue):
         return _publish_reason(failure, document, request, status_fails=status_fails)
     if failure.rule == StatusShown.code:
         return _status_reason(failure, document)
     if failure.rule == IncludeClient.code and isinstance(document, Issue):
-        return _include_client_reason(failure, document, request, admin_site)
+        return _include_client_reason(failure, document, request)
     return Reason(failure)
+
+
+def _button_url(document: Document, action: str) -> str:
+    """Where one of the document's buttons on its office page posts
+    (office:invoice-print, office:request-include-client, …)."""
+    kind = PAGES[document._meta.label_lower]
+    return reverse(f"office:{kind}-{action}", kwargs={f"{kind}_id": document.pk})
 
 
 def document_panel(
@@ -168,21 +178,14 @@ def document_panel(
     document: Document,
     company: Company,
     request: HttpRequest,
-    admin_site: AdminSite,
 ) -> DocumentPanel:
     """trellis.doctor's answer for this document, each failing rule with its
     fix. Buttons only for staff who may use them; their views check again."""
     check = document_check(contact=contact, document=document, company=company)
     status_fails = StatusShown.code in check.visibility.rules
-    opts = document._meta
     return DocumentPanel(
         check=check,
-        reasons=[
-            _reason(f, document, request, admin_site, status_fails=status_fails)
-            for f in check.failures
-        ],
-        document_url=reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_change", args=[document.pk]
-        ),
+        reasons=[_reason(f, document, request, status_fails=status_fails) for f in check.failures],
+        document_url=page_of(document),
         next_url=troubleshoot_url(contact, document),
     )

@@ -12,16 +12,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import urlize
-from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape, format_html
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 
-from trellis.accounts.models import User
+from trellis.accounts.models import AccessToken, User
 from trellis.mail.delivery import email_retry
 from trellis.mail.headers import header_safe
 from trellis.mail.links import MASK
 from trellis.mail.models import OutgoingAttachment, OutgoingEmail
+from trellis.office.pages import page_of
 
 # What an attachment may be served as; anything else (HTML, SVG, XML, scripts:
 # types a browser could run) downloads as bytes. Each is a download anyway.
@@ -88,16 +88,20 @@ class About:
 
 
 def email_about(email: OutgoingEmail) -> About | None:
-    """What the email is about (an invoice, a proposal…), with its page."""
+    """What the email is about (an invoice, a proposal, a request…), with its
+    office page; an emailed link (an invitation, a reset) by the contact it
+    let in, on their page."""
     if email.about_type is None or not email.about_id:
         return None
-    ct = email.about_type
-    label = f"{ct.name} {email.about_id}"
-    try:
-        url = reverse(f"admin:{ct.app_label}_{ct.model}_change", args=[email.about_id])
-    except NoReverseMatch:
-        url = ""
-    return About(label, url)
+    model = email.about_type.model_class()
+    about = model._default_manager.filter(pk=email.about_id).first() if model else None
+    if isinstance(about, AccessToken):
+        if about.contact is None:  # a staff member's link: theirs alone
+            return About(about.get_purpose_display(), "")
+        return About(f"{about.get_purpose_display()} of {about.contact}", page_of(about.contact))
+    if about is None:
+        return About(f"{email.about_type.name} {email.about_id} (no longer exists)", "")
+    return About(f"{str(about._meta.verbose_name).capitalize()} {about}", page_of(about))
 
 
 def email_attachment_download(*, email_id: int, attachment_id: int) -> HttpResponse:

@@ -53,6 +53,7 @@ def staff_page(
             return view(request, *args, **kwargs)
 
         guarded.office_permissions = permissions  # type: ignore[attr-defined]
+        guarded.office_methods = methods  # type: ignore[attr-defined]
         return never_cache(guarded)
 
     return decorate

@@ -3,8 +3,9 @@ up the authenticator app, and recovery codes.
 
 Superusers and staff who may change money or users must use it
 (trellis.accounts.two_factor); TwoFactorMiddleware sends them here until they
-have. Other staff may set it up too. Support removes a lost phone's device on
-the office's "TOTP devices" page (under "Two-factor: authenticator apps").
+have. Other staff may set it up too. A lost phone's device is removed by a
+superuser, on the raw-data admin's "TOTP devices" page
+(trellis/office/admin/two_factor.py).
 """
 
 from __future__ import annotations

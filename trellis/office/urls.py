@@ -5,6 +5,7 @@ from django.urls import path
 
 from trellis.office.sign_in import office_sign_in
 from trellis.office.views import (
+    account,
     contact,
     contacts,
     email,
@@ -15,12 +16,15 @@ from trellis.office.views import (
     requests,
     settings,
     staff,
+    staff_password,
 )
 
 app_name = "office"
 
 urlpatterns = [
     path("login/", office_sign_in, name="sign-in"),
+    path("sign-out/", account.sign_out, name="sign-out"),
+    path("password/", account.password_change_page, name="password-change"),
     # Home: the inbox.
     path("", inbox.office_home, name="home"),
     path("inbox/mark/", inbox.inbox_item_mark, name="inbox-mark"),
@@ -39,6 +43,11 @@ urlpatterns = [
         name="contact-password-reset",
     ),
     path("contacts/<int:contact_id>/view-as/", contact.contact_view_as, name="contact-view-as"),
+    path(
+        "contacts/<int:contact_id>/portal-access/",
+        contact.contact_portal_access,
+        name="contact-portal-access",
+    ),
     path(
         "contacts/<int:contact_id>/troubleshoot/",
         contact.contact_troubleshoot,
@@ -149,4 +158,12 @@ urlpatterns = [
     path("staff/", staff.staff_list, name="staff"),
     path("staff/new/", staff.staff_add, name="staff-add"),
     path("staff/<int:user_id>/", staff.staff_member_page, name="staff-member"),
+    # Staff passwords
+    path("password/forgot/", staff_password.password_forgot, name="password-forgot"),
+    path("password/set/<str:token>/", staff_password.password_set, name="password-set"),
+    path(
+        "staff/<int:user_id>/password-link/",
+        staff_password.staff_member_password_link,
+        name="staff-member-password-link",
+    ),
 ]

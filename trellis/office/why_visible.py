@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
-
 from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.doctor import who_sees as doctor
 from trellis.doctor.document import Document, document_ref
+from trellis.office import pages
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class WhoSeesRow:
 
 def troubleshoot_url(contact: Contact, document: Document | None = None) -> str:
     """The contact's Troubleshoot portal access page, with this document chosen."""
-    url = reverse("admin:customers_contact_troubleshoot", args=[contact.pk])
+    url = pages.troubleshoot_url(contact.pk)
     if document is None:
         return url
     return f"{url}?document={document_ref(document)}"  # a kind and a number: nothing to quote

@@ -11,7 +11,6 @@ page gives each of those rules, and no other, its place beside a fix.
 Each example is one world in its own transaction (hypothesis' Django TestCase).
 """
 
-from django.contrib import admin
 from django.test import RequestFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis.extra.django import TestCase
@@ -99,7 +98,6 @@ class DoctorAgreesWithThePortal(TestCase):
                     document=chosen,
                     company=world.company,
                     request=request,
-                    admin_site=admin.site,
                 )
                 assert [r.failure for r in panel.reasons] == check.failures, context
 

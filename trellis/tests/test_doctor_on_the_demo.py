@@ -160,7 +160,9 @@ def test_maria_cannot_see_the_invoice_that_was_never_printed_or_emailed(demo):
 def test_the_troubleshoot_page_of_every_demo_contact_asks_and_answers(client, demo):
     client.force_login(demo)
     for contact in demo_contacts():
-        response = client.get(reverse("admin:customers_contact_troubleshoot", args=[contact.pk]))
+        response = client.get(
+            reverse("office:contact-troubleshoot", kwargs={"contact_id": contact.pk})
+        )
 
         assert response.status_code == 200
         html = response.text

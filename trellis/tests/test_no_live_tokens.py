@@ -1,6 +1,7 @@
 """No usable link at rest: after invitations and password resets are queued
-and delivered, no working token is in a dump of the database nor on any of
-the office's email pages; only the delivered messages hold one."""
+and delivered, no working token is in a dump of the database, on any office
+page that shows those emails, nor on the raw-data admin's pages; only the
+delivered messages hold one."""
 
 import io
 import re
@@ -78,20 +79,30 @@ def test_every_link_sent_or_waiting_works_and_none_is_in_a_database_dump(sent_an
     assert [t for t in tokens if t in dump.getvalue()] == []
 
 
-def test_no_link_is_on_the_offices_email_pages(sent_and_waiting, client, staff):
-    client.force_login(staff)
+def test_no_link_is_on_the_offices_email_contact_or_inbox_pages(sent_and_waiting, office):
+    contact_ids = OutgoingEmail.objects.values_list("contact_id", flat=True).distinct()
+    pages = [reverse("office:home"), reverse("office:emails")]
+    pages += [reverse("office:email", kwargs={"email_id": pk}) for pk in _emails()]
+    for contact_id in contact_ids:
+        pages += [
+            reverse("office:contact", kwargs={"contact_id": contact_id}),
+            reverse("office:contact-troubleshoot", kwargs={"contact_id": contact_id}),
+            reverse("office:emails") + f"?contact={contact_id}",
+        ]
+
+    _assert_no_token_on(office, pages, sent_and_waiting)
+
+
+def test_no_link_is_on_the_raw_data_pages_either(sent_and_waiting, office):
     pages = [reverse("admin:mail_outgoingemail_changelist")]
     pages += [reverse("admin:mail_outgoingemail_change", args=[pk]) for pk in _emails()]
     pages += [reverse("admin:accounts_accesstoken_changelist")]
     pages += [
-        reverse("admin:customers_contact_change", args=[contact_id])
-        for contact_id in OutgoingEmail.objects.values_list("contact_id", flat=True).distinct()
+        reverse("admin:accounts_accesstoken_change", args=[pk])
+        for pk in AccessToken.objects.values_list("pk", flat=True)
     ]
 
-    for page in pages:
-        response = client.get(page)
-        assert response.status_code == 200, page
-        assert [t for t in sent_and_waiting if t in response.text] == [], page
+    _assert_no_token_on(office, pages, sent_and_waiting)
 
 
 def test_the_delivered_invitation_holds_a_link_that_works(staff, locmem_email_backend_and_commit):
@@ -103,6 +114,13 @@ def test_the_delivered_invitation_holds_a_link_that_works(staff, locmem_email_ba
     link = LINK.search(message.body)[0]
     assert Client().get(path_of(link)).status_code == 200
     assert link not in OutgoingEmail.objects.get().body_text
+
+
+@pytest.fixture
+def office(client, staff):
+    """Jane, a superuser: she may open every office page and the raw-data admin."""
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture
@@ -121,3 +139,10 @@ def _works(token, purpose):
     except Exception:
         return False
     return True
+
+
+def _assert_no_token_on(browser, pages, tokens):
+    for page in pages:
+        response = browser.get(page)
+        assert response.status_code == 200, page
+        assert [t for t in tokens if t in response.text] == [], page

@@ -147,11 +147,14 @@ def test_check_20_an_invitation_token_is_no_login_and_no_reset_token(client, mar
 
 def test_check_21_the_office_password_reset_only_sends_a_link(office, alice, alice_browser):
     before = User.objects.get(pk=alice.pk).password
-    reset = reverse("admin:customers_contact_password_reset", args=[alice.contact.pk])
+    reset = reverse("office:contact-password-reset", kwargs={"contact_id": alice.contact.pk})
 
     response = office.post(reset, follow=True)
 
     assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "Password reset link sent to alice@example.com."
+    ]
     assert User.objects.get(pk=alice.pk).password == before
     assert alice_browser.get("/profile/").status_code == 200  # nobody was signed out
     assert sign_in(Client(), "alice@example.com", DEFAULT_PASSWORD).status_code == 302

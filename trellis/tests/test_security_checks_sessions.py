@@ -13,9 +13,9 @@ from trellis.testing.factories import DEFAULT_PASSWORD, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-OFFICE_LOGIN = reverse("admin:login")
-OFFICE_LOGOUT = reverse("admin:logout")
-OFFICE_HOME = reverse("admin:index")
+OFFICE_SIGN_IN = reverse("office:sign-in")
+OFFICE_SIGN_OUT = reverse("office:sign-out")
+OFFICE_HOME = reverse("office:home")
 
 
 def replayed(cookie_value):
@@ -32,11 +32,11 @@ def clerk(db):
 
 
 def test_check_22_signing_in_to_the_office_gives_a_new_session_id(client, clerk):
-    client.get(OFFICE_LOGIN)
+    client.get(OFFICE_SIGN_IN)
     client.session.save()
     before = client.session.session_key
 
-    response = client.post(OFFICE_LOGIN, {"username": clerk.email, "password": DEFAULT_PASSWORD})
+    response = client.post(OFFICE_SIGN_IN, {"username": clerk.email, "password": DEFAULT_PASSWORD})
 
     assert response.status_code == 302
     assert client.session.session_key != before
@@ -64,12 +64,13 @@ def test_check_23_a_portal_session_cookie_replayed_after_sign_out_is_sent_to_sig
 def test_check_23_an_office_session_cookie_replayed_after_sign_out_is_sent_to_sign_in(
     client, clerk
 ):
-    client.post(OFFICE_LOGIN, {"username": clerk.email, "password": DEFAULT_PASSWORD})
+    client.post(OFFICE_SIGN_IN, {"username": clerk.email, "password": DEFAULT_PASSWORD})
     copied = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert replayed(copied).get(OFFICE_HOME).status_code == 200
 
-    client.post(OFFICE_LOGOUT)
+    assert client.post(OFFICE_SIGN_OUT).status_code == 302
 
     response = replayed(copied).get(OFFICE_HOME)
     assert response.status_code == 302
-    assert response["Location"].startswith(OFFICE_LOGIN)
+    assert response["Location"].startswith(OFFICE_SIGN_IN)
+    assert not Session.objects.filter(session_key=copied).exists()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from trellis.billing.models import Invoice, Payment
 from trellis.customers.models import PropertyContact
 from trellis.doctor.who_sees import who_sees
+from trellis.office.pages import page_of
 from trellis.office.why_visible import troubleshoot_url
 from trellis.proposals.models import Proposal
 from trellis.testing.documents import invoices
@@ -180,6 +181,11 @@ def test_an_open_partly_paid_or_paid_invoice_opens_and_is_listed(portal, oak_lod
 # --- the office -----------------------------------------------------------------
 
 
+def button_url(document, action):
+    kind = "invoice" if isinstance(document, Invoice) else "proposal"
+    return reverse(f"office:{kind}-{action}", kwargs={f"{kind}_id": document.pk})
+
+
 def reasons_of(office, contact, document):
     response = office.get(troubleshoot_url(contact, document))
     assert response.status_code == 200
@@ -199,16 +205,15 @@ def test_the_troubleshooter_names_the_status_of_a_printed_draft_and_leads_to_its
     assert reasons["status_shown"].failure.message == (
         "Proposal PR-5004 is a draft, and drafts never appear in the portal."
     )
-    change_page = reverse("admin:proposals_proposal_change", args=[proposal.pk])
     assert [(f.label, f.url, f.method) for f in reasons["status_shown"].fixes] == [
-        ("Open Proposal PR-5004 to send it", change_page, "get")
+        ("Open Proposal PR-5004 to send it", page_of(proposal), "get")
     ]
     assert (
         "Can Alice Arnold see Proposal PR-5004 in the portal? No: Proposal PR-5004 is a draft"
         in (response.text)
     )
     assert 'data-rule="status_shown"' in response.text
-    assert reverse("admin:proposals_proposal_print", args=[proposal.pk]) not in response.text
+    assert button_url(proposal, "print") not in response.text
 
 
 @pytest.mark.parametrize(
@@ -249,14 +254,11 @@ def test_an_unpublished_document_the_status_keeps_out_gets_no_print_or_email_but
     assert reasons["published"].fixes == []
     # The only way offered is to the document's page, where its status changes;
     # a void invoice has none: it stays void.
-    opts = document._meta
-    change_page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[document.pk])
-    expected = [] if document.status == "void" else [change_page]
+    expected = [] if document.status == "void" else [page_of(document)]
     assert [fix.url for fix in reasons["status_shown"].fixes] == expected
     assert reasons["published"].notes  # says why there is no button
     for action in ("print", "email"):
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{action}", args=[document.pk])
-        assert f'action="{url}"' not in response.text
+        assert f'action="{button_url(document, action)}"' not in response.text
 
 
 def test_who_sees_this_says_nobody_sees_a_printed_draft(office, alice, oak_lodge):
@@ -265,7 +267,7 @@ def test_who_sees_this_says_nobody_sees_a_printed_draft(office, alice, oak_lodge
     )
 
     (row,) = who_sees(proposal)
-    response = office.get(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
+    response = office.get(page_of(proposal))
 
     assert not row.shown
     assert [f.rule for f in row.failures] == ["status_shown"]

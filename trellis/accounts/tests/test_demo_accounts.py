@@ -41,15 +41,19 @@ def test_it_refuses_to_run_unless_debug_is_on(demo, settings):
     assert not User.objects.filter(contact__isnull=False).exists()
 
 
-def test_it_makes_the_demo_staff_superusers_with_the_printed_password(demo):
+def test_it_gives_the_demo_staff_their_roles_and_the_printed_password(demo):
     out = run_demo_accounts()
 
-    for email in ("jane.smith@greenway.example", "omar.haddad@greenway.example"):
+    for email, role, superuser in [
+        ("jane.smith@greenway.example", "Office manager", True),
+        ("omar.haddad@greenway.example", "Account manager", False),
+    ]:
         user = User.objects.get(email=email)
         assert user.is_staff
-        assert user.is_superuser
+        assert user.is_superuser is superuser
+        assert list(user.groups.values_list("name", flat=True)) == [role]
         assert user.check_password(STAFF_PASSWORD)
-        assert email in out
+        assert email in out and role in out
     assert f"password: {STAFF_PASSWORD}" in out
 
 

@@ -105,9 +105,7 @@ def test_an_attachment_named_with_a_line_break_is_sent_and_downloads(office, loc
     attachment = email.attachments.get()
 
     email_deliver(email_id=email.pk)
-    response = office.get(
-        reverse("admin:mail_outgoingemail_attachment", args=[email.pk, attachment.pk])
-    )
+    response = office.get(reverse("office:email-attachment", args=[email.pk, attachment.pk]))
 
     assert mail.outbox[0].attachments[0][0] == "Invoice INV-1.pdf"
     assert response.status_code == 200

@@ -151,14 +151,31 @@ def test_an_email_without_a_secret_is_stored_and_sent_as_written(now, locmem_ema
 def test_the_office_shows_the_masked_link_and_says_where_the_working_one_went(office, now):
     email = queue_invitation()
 
-    page = office.get(reverse("admin:mail_outgoingemail_change", args=[email.pk])).text
+    page = office.get(reverse("office:email", args=[email.pk])).text
 
     assert TOKEN not in page
     assert f"https://portal.example/invitation/{MASK}/" in page
-    assert f'href="https://portal.example/invitation/{MASK}/"' not in page.split("<iframe")[0]
+    text_part = page.split('<h2 id="email-text">')[1]
+    assert f'href="https://portal.example/invitation/{MASK}/"' not in text_part
     assert (
         f"The link in this email is shown here as {MASK}: the link that works went only to "
         f"{email.to_address}. To help the customer in, send them a new invitation or "
         "password reset from their contact's page." in page
     )
-    assert TOKEN not in office.get(reverse("admin:mail_outgoingemail_changelist")).text
+    assert TOKEN not in office.get(reverse("office:emails")).text
+
+
+def test_the_superusers_raw_data_never_shows_the_working_link(client, staff, now):
+    email = queue_invitation()
+    assert staff.is_superuser
+    client.force_login(staff)
+
+    pages = [
+        reverse("admin:mail_outgoingemail_change", args=[email.pk]),
+        reverse("admin:mail_outgoingemail_changelist"),
+    ]
+
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200
+        assert TOKEN not in response.text

@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from trellis.accounts.models import User
 from trellis.audit.models import AuditEntry
 from trellis.audit.services import audit_record
-from trellis.office.readonly import ReadOnlyAdminMixin
+from trellis.office.admin.raw_data import ReadOnly
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Any]
@@ -103,7 +103,7 @@ ENTRY_FIELDS = [
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     """The log is append-only: staff read it here and nothing else."""
 
     list_display = ["created_at", "action", "target_link", "target_type", "actor"]

@@ -29,8 +29,17 @@ DEVICE_SEARCH = ["user__email", "user__contact__email"]
 
 
 class DeviceAdminMixin(AuditedAdminMixin):
+    """Read, and deleted when a phone is lost: a device is added by its owner
+    scanning the code on their own set-up page, never here."""
+
     search_fields = DEVICE_SEARCH
     search_help_text = "Search by the account's sign-in email"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("user__contact")

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, Greatest
 from trellis.accounts.models import User
 from trellis.customers.models import Property
 from trellis.issues.models import Issue
+from trellis.issues.selectors import issues_with_waiting_for_staff
 
 MINE = "mine"
 UNASSIGNED = "none"
@@ -46,6 +47,15 @@ class RequestFilterForm(forms.Form):
         choices=[("", "Not closed"), ("all", "Any status"), *Issue.Status.choices],
     )
     assignee = forms.ChoiceField(label="Assigned to", required=False)
+    waiting = forms.ChoiceField(
+        label="Waiting for staff",
+        required=False,
+        choices=[
+            ("", "Answered or not"),
+            ("yes", "Waiting for staff: the customer spoke last"),
+            ("no", "Answered"),
+        ],
+    )
     property = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -94,6 +104,12 @@ class RequestFilterForm(forms.Form):
             rows = rows.filter(assignee__isnull=True)
         elif assignee:
             rows = rows.filter(assignee_id=int(assignee))
+        if self.cleaned_data["waiting"]:
+            waiting = issues_with_waiting_for_staff(Issue.objects.all()).filter(
+                Q(waiting_for_staff=True)
+            )
+            chosen = Q(pk__in=waiting.values("pk"))
+            rows = rows.filter(chosen if self.cleaned_data["waiting"] == "yes" else ~chosen)
         if self.cleaned_data["property"]:
             rows = rows.filter(property_id=self.cleaned_data["property"])
         rows = rows.filter(_search(self.cleaned_data["q"].strip()))

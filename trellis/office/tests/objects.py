@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.attempts import attempt_record
 from trellis.accounts.models import AccessAttempt, AccessToken
-from trellis.accounts.tokens import token_issue
+from trellis.accounts.tokens import staff_token_issue, token_issue
 from trellis.audit.services import audit_record
 from trellis.company.models import Company
 from trellis.mail.models import EmailTemplate
@@ -102,10 +102,11 @@ def admin_url(label: str, page: str, *args: object) -> str:
     return reverse(f"admin:{app_label}_{model_name}_{page}", args=args)
 
 
-def office_arguments() -> dict[str, int]:
+def office_arguments() -> dict[str, int | str]:
     """An object for every parameter an `office:` URL takes, by the parameter's
     name, the dependent ones belonging to their parents (the payment to the
-    invoice, the photo to the request…). A new parameter gets its line here;
+    invoice, the photo to the request…); a set-password link's `token` is the
+    raw token of a real pending one. A new parameter gets its line here;
     the URL walks (the permission matrix, the security checks) ask this."""
     from trellis.issues.models import Photo
     from trellis.issues.tests.photos import png
@@ -134,4 +135,10 @@ def office_arguments() -> dict[str, int]:
         "attachment_id": attachment.pk,
         "user_id": StaffFactory().pk,
         "template_id": _email_template().pk,
+        "token": _staff_password_link(),
     }
+
+
+def _staff_password_link() -> str:
+    member = StaffFactory()
+    return staff_token_issue(user=member, sent_to=member.email, lifetime=timedelta(days=3))[1]

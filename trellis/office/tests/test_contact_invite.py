@@ -1,7 +1,11 @@
+"""Inviting contacts to the Customer Portal and sending verified ones a password
+reset, from the contact's office page and from the contacts list: what is sent,
+from whom, and each refusal in words staff can act on. The buttons' permissions
+and answers are in test_contact_buttons.py and trellis/tests/test_permission_matrix.py."""
+
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -11,34 +15,18 @@ from trellis.accounts.models import AccessToken
 from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
 from trellis.mail.models import OutgoingEmail
-from trellis.testing.factories import (
-    ContactFactory,
-    CustomerAccountFactory,
-    PropertyContactFactory,
-    StaffFactory,
-)
+from trellis.office.tests.test_contact_page import staff_with
+from trellis.testing.factories import ContactFactory, CustomerAccountFactory, PropertyContactFactory
 
 pytestmark = pytest.mark.django_db
 
-CONTACTS = reverse("admin:customers_contact_changelist")
+LIST = reverse("office:contacts")
 INVITE_BUTTON = "Send Customer Portal invite"
 RESET_BUTTON = "Send password reset"
-SEES_NOTHING = (
-    "Charlie Chen holds no Primary or Billing role on any property: "
-    "they will see nothing in the portal until they do."
-)
 
 
-def page_url(contact):
-    return reverse("admin:customers_contact_change", args=[contact.pk])
-
-
-def invite_url(contact):
-    return reverse("admin:customers_contact_invite", args=[contact.pk])
-
-
-def reset_url(contact):
-    return reverse("admin:customers_contact_password_reset", args=[contact.pk])
+def url(name, contact):
+    return reverse(f"office:{name}", kwargs={"contact_id": contact.pk})
 
 
 def shown_messages(response):
@@ -50,7 +38,8 @@ def invitations(contact):
 
 
 @pytest.fixture
-def greenway(db):
+def unverified_domain(db):
+    """Greenway, sending from a domain of its own that is not its staff's."""
     company = Company.load()
     company.name = "Greenway Landscaping"
     company.sending_address = "portal@greenway-mail.example"
@@ -58,34 +47,20 @@ def greenway(db):
     return company
 
 
-@pytest.fixture
-def clerk(db):
-    """Sam: staff who may read and edit contacts, but not invite them."""
-    sam = StaffFactory(email="sam@greenway.example", first_name="Sam", last_name="Reyes")
-    sam.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="customers", codename__in=["view_contact", "change_contact"]
-        )
-    )
-    return sam
-
-
-def test_staff_invite_a_contact_from_its_page(office, staff, charlie, greenway):
+def test_an_invitation_goes_from_the_company_on_behalf_of_the_staff_member(
+    office, staff, charlie, unverified_domain
+):
     PropertyContactFactory(contact=charlie, role=PropertyContact.Role.BILLING)
-    assert INVITE_BUTTON in office.get(page_url(charlie)).text
+    assert INVITE_BUTTON in office.get(url("contact", charlie)).text
 
-    response = office.post(invite_url(charlie), follow=True)
+    office.post(url("contact-invite", charlie))
 
-    assert response.redirect_chain == [(page_url(charlie), 302)]
-    assert shown_messages(response) == ["Invitation sent to charlie@example.com."]
     [invitation] = invitations(charlie)
-    assert invitation.sent_to == "charlie@example.com"
-    assert invitation.created_by == staff
+    assert (invitation.sent_to, invitation.created_by) == ("charlie@example.com", staff)
     assert invitation.state == AccessToken.State.PENDING
     email = OutgoingEmail.objects.get(contact=charlie)
     assert invitation.email == email
-    assert email.kind == OutgoingEmail.Kind.INVITATION
-    assert email.to_address == "charlie@example.com"
+    assert (email.kind, email.to_address) == (OutgoingEmail.Kind.INVITATION, charlie.email)
     # Greenway has not verified its staff's domain: the company's address, Jane's name.
     assert (
         email.from_address == "Jane Smith via Greenway Landscaping <portal@greenway-mail.example>"
@@ -94,21 +69,16 @@ def test_staff_invite_a_contact_from_its_page(office, staff, charlie, greenway):
 
 
 def test_an_invitation_comes_from_the_staff_members_address_once_its_domain_is_verified(
-    office, charlie, greenway
+    office, charlie, unverified_domain
 ):
-    greenway.verified_sending_domains = ["greenway.example"]
-    greenway.save()
+    unverified_domain.verified_sending_domains = ["greenway.example"]
+    unverified_domain.save()
 
-    office.post(invite_url(charlie))
+    office.post(url("contact-invite", charlie))
 
     email = OutgoingEmail.objects.get(contact=charlie)
     assert email.from_address == "Jane Smith via Greenway Landscaping <jane@greenway.example>"
     assert email.reply_to == "jane@greenway.example"
-
-
-def test_the_invite_button_only_accepts_a_post(office, charlie):
-    assert office.get(invite_url(charlie)).status_code == 405
-    assert not invitations(charlie).exists()
 
 
 @pytest.mark.parametrize(
@@ -130,8 +100,8 @@ def test_the_invite_button_only_accepts_a_post(office, charlie):
 def test_a_contact_who_cannot_be_invited_is_refused_with_the_reason(office, alice, email, message):
     dana = ContactFactory(first_name="Dana", last_name="Diaz", email=email)
 
-    page = office.get(page_url(dana))
-    response = office.post(invite_url(dana), follow=True)
+    page = office.get(url("contact", dana))
+    response = office.post(url("contact-invite", dana), follow=True)
 
     assert escape(message) in page.text  # said before anyone tries
     assert INVITE_BUTTON not in page.text
@@ -140,38 +110,17 @@ def test_a_contact_who_cannot_be_invited_is_refused_with_the_reason(office, alic
     assert not OutgoingEmail.objects.filter(contact=dana).exists()
 
 
-def test_a_verified_contact_is_offered_a_password_reset_instead_of_an_invitation(office, alice):
-    contact = alice.contact
+def test_the_password_reset_is_emailed_to_the_contacts_stored_address(office, staff, alice):
+    office.post(url("contact-password-reset", alice.contact))
 
-    response = office.post(invite_url(contact), follow=True)
-
-    assert shown_messages(response) == [
-        "Alice Arnold already has an account (Customer Portal Verified) — "
-        "send a password reset instead."
-    ]
-    assert RESET_BUTTON in response.text
-    assert f'action="{reset_url(contact)}"' in response.text
-    assert INVITE_BUTTON not in response.text
-    assert not invitations(contact).exists()
-    assert not OutgoingEmail.objects.filter(contact=contact).exists()
+    token = AccessToken.objects.get(contact=alice.contact)
+    assert (token.purpose, token.created_by) == (AccessToken.Purpose.PASSWORD_RESET, staff)
+    email = OutgoingEmail.objects.get(contact=alice.contact)
+    assert (email.kind, email.to_address) == (OutgoingEmail.Kind.PASSWORD_RESET, alice.login_email)
 
 
-def test_the_password_reset_button_emails_a_link_to_the_contacts_stored_email(office, staff, alice):
-    contact = alice.contact
-
-    response = office.post(reset_url(contact), follow=True)
-
-    assert shown_messages(response) == ["Password reset link sent to alice@example.com."]
-    token = AccessToken.objects.get(contact=contact)
-    assert token.purpose == AccessToken.Purpose.PASSWORD_RESET
-    assert token.created_by == staff
-    email = OutgoingEmail.objects.get(contact=contact)
-    assert email.kind == OutgoingEmail.Kind.PASSWORD_RESET
-    assert email.to_address == "alice@example.com"
-
-
-def test_a_password_reset_is_refused_for_a_contact_without_an_account(office, charlie):
-    response = office.post(reset_url(charlie), follow=True)
+def test_a_contact_without_an_account_is_told_to_get_an_invitation_instead(office, charlie):
+    response = office.post(url("contact-password-reset", charlie), follow=True)
 
     assert shown_messages(response) == [
         "Charlie Chen has no portal account yet: send an invitation instead."
@@ -184,61 +133,64 @@ def test_a_password_reset_is_refused_for_a_deactivated_account(office, alice):
     alice.is_active = False
     alice.save()
 
-    response = office.post(reset_url(alice.contact), follow=True)
+    response = office.post(url("contact-password-reset", alice.contact), follow=True)
 
     assert "deactivated" in shown_messages(response)[0]
     assert not AccessToken.objects.filter(contact=alice.contact).exists()
 
 
-def test_staff_without_the_invite_permission_see_no_button_and_cannot_invite(
-    client, clerk, charlie, alice
+def test_staff_who_may_not_invite_see_no_reset_button_for_a_verified_contact(client, alice):
+    client.force_login(staff_with("view_contact", "change_contact"))
+
+    page = client.get(url("contact", alice.contact)).text
+
+    assert RESET_BUTTON not in page
+    assert url("contact-password-reset", alice.contact) not in page
+
+
+def test_the_contact_page_lists_every_invitation_newest_first_with_who_sent_it(
+    office, staff, charlie
 ):
-    client.force_login(clerk)
-
-    page = client.get(page_url(charlie))
-    assert page.status_code == 200
-    assert INVITE_BUTTON not in page.text
-    assert RESET_BUTTON not in client.get(page_url(alice.contact)).text
-
-    assert client.post(invite_url(charlie)).status_code == 403
-    assert client.post(reset_url(alice.contact)).status_code == 403
-    assert not AccessToken.objects.exists()
-    assert not OutgoingEmail.objects.exists()
-
-
-def offered_actions(client):
-    action_form = client.get(CONTACTS).context["action_form"]
-    return [] if action_form is None else [name for name, _ in action_form.fields["action"].choices]
-
-
-def test_the_bulk_invite_action_is_offered_only_to_staff_who_may_invite(client, clerk, charlie):
-    client.force_login(clerk)
-    assert "send_portal_invites" not in offered_actions(client)
-
-    response = client.post(
-        CONTACTS, {"action": "send_portal_invites", "_selected_action": [charlie.pk]}
+    # Two invitations, the second accepted: sending it revoked the first.
+    first = contact_invite(contact=charlie, invited_by=staff)
+    second = contact_invite(contact=charlie, invited_by=staff)
+    AccessToken.objects.filter(pk=second.pk).update(used_at=timezone.now())
+    CustomerAccountFactory(
+        contact=charlie, last_login=dt.datetime(2026, 4, 1, 8, 15, tzinfo=dt.UTC)
     )
 
-    assert response.status_code in (200, 302)  # the list again: no such action for Sam
-    assert not AccessToken.objects.exists()
+    response = office.get(url("contact", charlie))
+
+    panel = response.context["portal"]
+    assert panel.account.contact == charlie
+    assert [(token.pk, state) for token, state, _ in panel.invitation_rows] == [
+        (second.pk, "Used"),
+        (first.pk, "Revoked"),
+    ]
+    assert "April 1, 2026, 8:15 AM" in response.text  # the last sign-in
+    assert "Jane Smith" in response.text.split('id="portal-invitations"')[1]
+    assert f'href="{reverse("office:emails")}?contact={charlie.pk}"' in response.text
 
 
-def test_staff_who_may_invite_are_offered_the_bulk_invite_action(office, charlie):
-    assert "send_portal_invites" in offered_actions(office)
+def test_an_expired_invitation_shows_as_expired(office, staff, charlie):
+    invitation = contact_invite(contact=charlie, invited_by=staff)
+    invitation.expires_at = timezone.now() - dt.timedelta(minutes=1)
+    invitation.save()
+
+    panel = office.get(url("contact", charlie)).context["portal"]
+
+    assert [state for _, state, _ in panel.invitation_rows] == ["Expired"]
 
 
-@pytest.mark.parametrize("who", ["anonymous", "customer"])
-def test_strangers_cannot_invite_or_send_a_reset(client, alice, charlie, who):
-    if who == "customer":
-        client.force_login(alice)
-    for url in (invite_url(charlie), reset_url(alice.contact)):
-        response = client.post(url)
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("admin:login"))
-    assert not AccessToken.objects.exists()
+def test_a_primary_contact_is_offered_the_invitation_without_a_warning(office, charlie):
+    PropertyContactFactory(contact=charlie, role=PropertyContact.Role.PRIMARY)
+
+    page = office.get(url("contact", charlie)).text
+
+    assert INVITE_BUTTON in page and "will see nothing" not in page
 
 
-def test_the_bulk_action_invites_the_good_contacts_and_reports_each_refusal(office, alice):
+def test_inviting_from_the_list_invites_the_good_contacts_and_reports_each_refusal(office, alice):
     maria = ContactFactory(first_name="Maria", last_name="Lopez", email="maria@example.com")
     CustomerAccountFactory(contact=maria)
     good = [ContactFactory(first_name=name, last_name="Good") for name in ("Ann", "Ben", "Cy")]
@@ -246,11 +198,7 @@ def test_the_bulk_action_invites_the_good_contacts_and_reports_each_refusal(offi
     nomail = ContactFactory(first_name="Nora", last_name="Nomail", email="")
     chosen = [maria, *good, nomail]
 
-    response = office.post(
-        CONTACTS,
-        {"action": "send_portal_invites", "_selected_action": [c.pk for c in chosen]},
-        follow=True,
-    )
+    response = office.post(LIST, {"contact": [c.pk for c in chosen]}, follow=True)
 
     shown = shown_messages(response)
     assert len(shown) == 4
@@ -259,7 +207,7 @@ def test_the_bulk_action_invites_the_good_contacts_and_reports_each_refusal(offi
         "Maria Lopez already has an account (Customer Portal Verified) — "
         "send a password reset instead."
     )
-    assert page_url(maria) in maria_message
+    assert f'href="{url("contact", maria)}"' in maria_message  # where the reset button is
     assert nora_message.startswith("Nora Nomail has no email address.")
     assert summary == "Invited 3 contacts."
     assert sees_nothing == (
@@ -273,77 +221,8 @@ def test_the_bulk_action_invites_the_good_contacts_and_reports_each_refusal(offi
     assert not invitations(nomail).exists()
 
 
-def test_the_contact_page_shows_the_portal_account_and_its_invitations(office, staff, charlie):
-    # Two invitations, the second accepted: sending it revoked the first.
-    first = contact_invite(contact=charlie, invited_by=staff)
-    second = contact_invite(contact=charlie, invited_by=staff)
-    AccessToken.objects.filter(pk=second.pk).update(used_at=timezone.now())
-    CustomerAccountFactory(
-        contact=charlie, last_login=dt.datetime(2026, 4, 1, 8, 15, tzinfo=dt.UTC)
-    )
-
-    response = office.get(page_url(charlie))
-
-    panel = response.context["portal"]
-    assert panel.account.contact == charlie
-    assert [(token.pk, state) for token, state in panel.invitations] == [
-        (second.pk, "Used"),
-        (first.pk, "Revoked"),
-    ]
-    assert "Verified since" in response.text
-    assert "April 1, 2026, 8:15 AM" in response.text  # the last sign-in
-    assert "Jane Smith" in response.text  # who sent them
-    messages_link = reverse("admin:mail_outgoingemail_changelist") + f"?contact={charlie.pk}"
-    assert f'href="{messages_link}"' in response.text
-    assert office.get(messages_link).context["cl"].result_count == 2
-
-
-def test_an_expired_invitation_shows_as_expired(office, staff, charlie):
-    invitation = contact_invite(contact=charlie, invited_by=staff)
-    invitation.expires_at = timezone.now() - dt.timedelta(minutes=1)
-    invitation.save()
-
-    panel = office.get(page_url(charlie)).context["portal"]
-
-    assert [state for _, state in panel.invitations] == ["Expired"]
-
-
-def test_inviting_a_contact_with_no_role_warns_they_will_see_nothing_and_still_invites(
-    office, charlie
-):
-    page = office.get(page_url(charlie))
-    response = office.post(invite_url(charlie), follow=True)
-
-    assert SEES_NOTHING in page.text  # said before the button is pressed
-    assert INVITE_BUTTON in page.text
-    assert shown_messages(response) == ["Invitation sent to charlie@example.com.", SEES_NOTHING]
-    assert invitations(charlie).count() == 1
-
-
-def test_a_contact_with_only_an_other_role_is_warned_too(office, charlie):
-    PropertyContactFactory(contact=charlie, role=PropertyContact.Role.OTHER)
-
-    response = office.post(invite_url(charlie), follow=True)
-
-    assert shown_messages(response)[1:] == [SEES_NOTHING]
-
-
-def test_a_primary_or_billing_contact_is_invited_without_a_warning(office, charlie):
-    PropertyContactFactory(contact=charlie, role=PropertyContact.Role.PRIMARY)
-
-    page = office.get(page_url(charlie))
-    response = office.post(invite_url(charlie), follow=True)
-
-    assert "will see nothing" not in page.text
-    assert shown_messages(response) == ["Invitation sent to charlie@example.com."]
-
-
-def test_a_bulk_invite_of_one_contact_with_no_role_says_so_in_the_singular(office, charlie):
-    response = office.post(
-        CONTACTS,
-        {"action": "send_portal_invites", "_selected_action": [charlie.pk]},
-        follow=True,
-    )
+def test_inviting_one_contact_from_the_list_says_so_in_the_singular(office, charlie):
+    response = office.post(LIST, {"contact": [charlie.pk]}, follow=True)
 
     assert shown_messages(response) == [
         "Invited 1 contact.",

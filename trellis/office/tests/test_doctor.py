@@ -14,7 +14,9 @@ from trellis.company.models import Company
 from trellis.customers.models import PropertyContact
 from trellis.doctor.document import SHOWN
 from trellis.mail.models import OutgoingEmail
+from trellis.office.contact_portal import contact_links
 from trellis.office.doctor import check_panels
+from trellis.office.pages import page_of
 from trellis.office.why_visible import troubleshoot_url
 from trellis.testing.factories import (
     CommentFactory,
@@ -32,8 +34,14 @@ Role = PropertyContact.Role
 
 
 def panels(contact, staff=None):
-    found = check_panels(contact=contact, company=Company.load(), staff=staff)
+    found = check_panels(
+        contact=contact, company=Company.load(), staff=staff, links=contact_links(contact)
+    )
     return {panel.check.code: panel for panel in found}
+
+
+def contact_url(name, contact):
+    return reverse(f"office:{name}", kwargs={"contact_id": contact.pk})
 
 
 # --- the fix buttons of trellis.doctor's checks --------------------------------
@@ -42,7 +50,7 @@ def panels(contact, staff=None):
 def test_no_saved_payment_method_offers_to_save_one(db, charlie):
     panel = panels(charlie)["payment_methods"]
 
-    assert panel.fix.url == reverse("admin:customers_contact_payment_method", args=[charlie.pk])
+    assert panel.fix.url == contact_url("contact-payment-method", charlie)
     assert panel.fix.method == "get"
 
 
@@ -64,9 +72,7 @@ def test_a_saved_payment_method_offers_no_button(db, charlie):
 def test_a_verified_contact_is_offered_a_password_reset(db, alice, staff):
     panel = panels(alice.contact, staff)["invitation"]
 
-    assert panel.fix.url == reverse(
-        "admin:customers_contact_password_reset", args=[alice.contact.pk]
-    )
+    assert panel.fix.url == contact_url("contact-password-reset", alice.contact)
     assert panel.fix.method == "post"
     assert panels(alice.contact, staff)["password_reset"].fix == panel.fix
 
@@ -74,7 +80,7 @@ def test_a_verified_contact_is_offered_a_password_reset(db, alice, staff):
 def test_a_contact_not_yet_invited_is_offered_the_invite(db, charlie, staff):
     panel = panels(charlie, staff)["invitation"]
 
-    assert panel.fix.url == reverse("admin:customers_contact_invite", args=[charlie.pk])
+    assert panel.fix.url == contact_url("contact-invite", charlie)
     assert panel.fix.method == "post"
     assert panels(charlie, staff)["password_reset"].fix is None
 
@@ -89,43 +95,23 @@ def test_a_deactivated_account_is_offered_no_reset(db, alice):
 # --- the page ---------------------------------------------------------------
 
 
-def test_the_page_renders_for_staff_with_each_check(office, charlie):
-    url = reverse("admin:customers_contact_troubleshoot", args=[charlie.pk])
-
-    response = office.get(url)
+def test_the_page_asks_each_check_as_a_question_with_its_answer(office, charlie):
+    response = office.get(contact_url("contact-troubleshoot", charlie))
 
     assert response.status_code == 200
     assert "Can Charlie Chen see payment methods? None saved" in response.text
     assert 'data-code="content" data-verdict="fail"' in response.text
     assert "Passed:" not in response.text
     assert "Failed:" not in response.text
-    assert reverse("admin:customers_contact_invite", args=[charlie.pk]) in response.text
     assert "csrfmiddlewaretoken" in response.text
 
 
-def test_the_contact_page_links_to_the_troubleshooter(office, charlie):
-    response = office.get(reverse("admin:customers_contact_change", args=[charlie.pk]))
-
-    url = reverse("admin:customers_contact_troubleshoot", args=[charlie.pk])
-    assert url in response.text
-
-
-def test_anonymous_users_are_sent_to_the_login(client, charlie):
-    url = reverse("admin:customers_contact_troubleshoot", args=[charlie.pk])
-
-    response = client.get(url)
-
-    assert response.status_code == 302
-    assert reverse("admin:login") in response["Location"]
-
-
-def test_staff_who_may_not_invite_get_the_answers_but_no_invite_button(client, charlie):
+def test_staff_who_may_not_invite_are_still_told_whether_the_contact_was_invited(client, charlie):
     client.force_login(clerk())
 
-    response = client.get(reverse("admin:customers_contact_troubleshoot", args=[charlie.pk]))
+    response = client.get(contact_url("contact-troubleshoot", charlie))
 
     assert "Has Charlie Chen received the portal invitation? Not yet" in response.text
-    assert reverse("admin:customers_contact_invite", args=[charlie.pk]) not in response.text
 
 
 # --- Unable to view expected content, for a chosen document ------------------
@@ -142,9 +128,10 @@ def oak_lodge(charlie):
     return prop
 
 
-def admin_url(document, action):
-    opts = document._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{action}", args=[document.pk])
+def button_url(document, action):
+    """One of the document's buttons on its office page: office:invoice-email, …"""
+    kind = "request" if document._meta.model_name == "issue" else document._meta.model_name
+    return reverse(f"office:{kind}-{action}", kwargs={f"{kind}_id": document.pk})
 
 
 def troubleshoot(client, contact, chosen=None, **params):
@@ -186,6 +173,7 @@ def test_a_published_invoice_of_a_billing_contact_passes(office, charlie, oak_lo
         "Can Charlie Chen see Invoice INV-1001 in the portal? Yes: the portal shows it to them."
     ) in response.text
     assert "no portal account yet" in response.text
+    assert f'<a href="{page_of(invoice)}">Open Invoice INV-1001</a>' in response.text
 
 
 def test_an_unpublished_invoice_fails_with_the_rules_words_and_offers_print_and_email(
@@ -202,15 +190,15 @@ def test_an_unpublished_invoice_fails_with_the_rules_words_and_offers_print_and_
     assert [r.failure.rule for r in check.reasons] == ["published"]
     found = fixes(check)
     assert set(found) == {"Print", "Email to Charlie Chen (charlie@example.com)"}
-    assert found["Print"] == ("Print", admin_url(invoice, "print"), "post")
+    assert found["Print"] == ("Print", button_url(invoice, "print"), "post")
     email_fix = found["Email to Charlie Chen (charlie@example.com)"]
-    assert (email_fix.url, email_fix.method) == (admin_url(invoice, "email"), "post")
+    assert (email_fix.url, email_fix.method) == (button_url(invoice, "email"), "post")
     assert (
         "Can Charlie Chen see Invoice INV-1001 in the portal? No: Invoice INV-1001 has been "
         "neither printed nor emailed"
     ) in response.text
     assert "has been neither printed nor emailed" in response.text
-    assert f'action="{admin_url(invoice, "email")}"' in response.text
+    assert f'action="{button_url(invoice, "email")}"' in response.text
     assert troubleshoot_url(charlie, invoice).endswith(f"?document=invoice:{invoice.pk}")
     assert f'name="next" value="{troubleshoot_url(charlie, invoice)}"' in response.text
 
@@ -221,7 +209,7 @@ def test_pressing_email_returns_to_the_troubleshoot_page_where_the_check_now_pas
     invoice = InvoiceFactory(property=oak_lodge, number="INV-1001")
     back = troubleshoot_url(charlie, invoice)
 
-    response = office.post(admin_url(invoice, "email"), {"next": back})
+    response = office.post(button_url(invoice, "email"), {"next": back})
 
     assert response.status_code == 302
     assert response.url == back
@@ -240,10 +228,10 @@ def test_pressing_email_returns_to_the_troubleshoot_page_where_the_check_now_pas
 def test_email_ignores_a_next_that_leaves_the_site(office, charlie, oak_lodge, next_url):
     invoice = InvoiceFactory(property=oak_lodge)
 
-    response = office.post(admin_url(invoice, "email"), {"next": next_url})
+    response = office.post(button_url(invoice, "email"), {"next": next_url})
 
     assert response.status_code == 302
-    assert response.url == admin_url(invoice, "change")
+    assert response.url == page_of(invoice)
 
 
 def test_without_a_billing_contact_the_refusal_shows_instead_of_the_email_button(office, charlie):
@@ -267,7 +255,13 @@ def test_a_draft_invoice_says_why_it_cannot_be_printed_or_emailed(office, charli
     response = troubleshoot(office, charlie, invoice)
 
     check = response.context["document_check"]
-    assert list(fixes(check)) == ["Open Invoice INV-1001 to issue it"]
+    assert fixes(check) == {
+        "Open Invoice INV-1001 to issue it": (
+            "Open Invoice INV-1001 to issue it",
+            page_of(invoice),
+            "get",
+        )
+    }
     assert check.reasons[0].notes == [
         "Cannot be printed or emailed: Invoice INV-1001 is a draft: issue the invoice first "
         "(the Issue invoice button on its page)."
@@ -284,11 +278,11 @@ def test_staff_who_may_not_change_invoices_get_no_print_or_email_button(client, 
     check = response.context["document_check"]
     assert fixes(check) == {}
     assert check.reasons[0].notes == ["Staff who may change invoices can print or email it."]
-    assert admin_url(invoice, "email") not in response.text
-    assert admin_url(invoice, "print") not in response.text
+    assert button_url(invoice, "email") not in response.text
+    assert button_url(invoice, "print") not in response.text
     # The server refuses them too.
-    assert client.post(admin_url(invoice, "email")).status_code == 403
-    assert client.post(admin_url(invoice, "print")).status_code == 403
+    assert client.post(button_url(invoice, "email")).status_code == 403
+    assert client.post(button_url(invoice, "print")).status_code == 403
     invoice.refresh_from_db()
     assert (invoice.printed_at, invoice.emailed_at) == (None, None)
 
@@ -324,7 +318,7 @@ def test_a_request_without_include_client_offers_to_switch_it_on(office, charlie
         "The request “Dead hedge” does not have Include Client checked."
     ]
     switch = fixes(check)["Switch on Include Client"]
-    assert switch.url == reverse("admin:issues_issue_include_client", args=[issue.pk])
+    assert switch.url == button_url(issue, "include-client")
     assert switch.method == "post"
     assert f'action="{switch.url}"' in response.text
 
@@ -335,30 +329,19 @@ def test_switching_on_include_client_shows_the_request_and_is_audited(
     issue = IssueFactory(property=oak_lodge, subject="Dead hedge", include_client=False)
     back = troubleshoot_url(charlie, issue)
 
-    response = office.post(
-        reverse("admin:issues_issue_include_client", args=[issue.pk]), {"next": back}
-    )
+    response = office.post(button_url(issue, "include-client"), {"next": back})
 
     assert response.status_code == 302
     assert response.url == back
     assert messages_of(response) == [
-        "Include Client is now checked: “Dead hedge” is shown to the customer in the portal."
+        "Include Client is now on: the customer sees “Dead hedge” and its Public replies "
+        "in the portal."
     ]
     issue.refresh_from_db()
     assert issue.include_client
     entry = AuditEntry.objects.get(action="issue.include_client_on")
     assert (entry.actor, entry.target_id) == (staff, str(issue.pk))
     assert document_check(office, charlie, issue).passed
-
-
-def test_switching_on_include_client_refuses_a_get(office, oak_lodge):
-    issue = IssueFactory(property=oak_lodge, include_client=False)
-
-    response = office.get(reverse("admin:issues_issue_include_client", args=[issue.pk]))
-
-    assert response.status_code == 405
-    issue.refresh_from_db()
-    assert not issue.include_client
 
 
 def test_switching_on_include_client_refuses_staff_who_may_not_change_requests(
@@ -368,7 +351,7 @@ def test_switching_on_include_client_refuses_staff_who_may_not_change_requests(
     client.force_login(clerk("view_issue"))
 
     check = document_check(client, charlie, issue)
-    response = client.post(reverse("admin:issues_issue_include_client", args=[issue.pk]))
+    response = client.post(button_url(issue, "include-client"))
 
     assert fixes(check) == {}
     assert check.reasons[0].notes == ["Staff who may change requests can switch it on."]
@@ -382,11 +365,11 @@ def test_switching_on_include_client_ignores_a_next_that_leaves_the_site(office,
     issue = IssueFactory(property=oak_lodge, include_client=False)
 
     response = office.post(
-        reverse("admin:issues_issue_include_client", args=[issue.pk]),
+        button_url(issue, "include-client"),
         {"next": "https://evil.example/"},
     )
 
-    assert response.url == reverse("admin:issues_issue_change", args=[issue.pk])
+    assert response.url == page_of(issue)
 
 
 def test_a_role_that_gives_nothing_links_to_the_property_where_roles_are_edited(office, charlie):
@@ -402,10 +385,22 @@ def test_a_role_that_gives_nothing_links_to_the_property_where_roles_are_edited(
     assert reason.fixes == [
         (
             "Edit the contacts of Elm House",
-            reverse("admin:customers_property_change", args=[prop.pk]),
+            reverse("office:property-edit", kwargs={"property_id": prop.pk}),
             "get",
         )
     ]
+
+
+def test_staff_who_may_not_change_properties_are_shown_the_property_instead(client, charlie):
+    prop = PropertyFactory(name="Elm House")
+    PropertyContactFactory(property=prop, contact=charlie, role=Role.OTHER)
+    invoice = InvoiceFactory(property=prop, printed_at=timezone.now())
+    client.force_login(clerk())
+
+    (reason,) = document_check(client, charlie, invoice).reasons
+
+    assert reason.fixes == [("Open Elm House", page_of(prop), "get")]
+    assert reason.notes == ["Staff who may change properties can edit its contacts."]
 
 
 def test_a_section_switched_off_links_to_the_company_settings(office, charlie, oak_lodge):
@@ -418,8 +413,10 @@ def test_a_section_switched_off_links_to_the_company_settings(office, charlie, o
     assert reason.failure.message == (
         "The company has switched the Requests section of the portal off."
     )
-    assert [fix.url for fix in reason.fixes] == [reverse("admin:company_company_changelist")]
-    assert reverse("admin:company_company_changelist") in response.text
+    assert reason.fixes == [
+        ("Open the company settings (Portal sections)", reverse("office:settings"), "get")
+    ]
+    assert "Open the company settings (Portal sections)" in response.text
 
 
 def test_a_document_the_contact_has_no_link_to_still_gets_an_honest_answer(office, charlie):

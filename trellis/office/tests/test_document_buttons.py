@@ -302,7 +302,7 @@ def test_emailing_without_a_primary_contact_is_refused_in_words(office, greenway
 
 
 def test_a_button_goes_back_to_the_next_page_it_names_on_this_site_only(office, proposal):
-    troubleshoot = reverse("admin:customers_contact_troubleshoot", args=[1])
+    troubleshoot = reverse("office:contact-troubleshoot", kwargs={"contact_id": 1})
 
     inside = office.post(url(proposal, "email"), {"next": troubleshoot})
     outside = office.post(url(proposal, "email"), {"next": "https://evil.example/"})

@@ -1,5 +1,7 @@
-"""Every list in the office costs the same number of queries however long it
-is: columns that reach into related rows must not query once per row."""
+"""Every list of the raw data (Django's admin, read by a superuser: the `office`
+fixture signs in Jane) costs the same number of queries however long it is:
+columns that reach into related rows must not query once per row. The office's
+own lists hold the same rule in their own tests (assert_queries_do_not_grow)."""
 
 import pytest
 from django.db import connection

@@ -4,6 +4,8 @@ import time
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -13,10 +15,14 @@ from trellis.testing.factories import DEFAULT_PASSWORD, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
-INVOICES = "/office/billing/invoice/"
-VERIFY = "/office/two-factor/"
-SET_UP = "/office/two-factor/set-up/"
-RECOVERY = "/office/two-factor/recovery-codes/"
+HOME = reverse("office:home")
+INVOICES = reverse("office:invoices")
+SIGN_IN = reverse("office:sign-in")
+SIGN_OUT = reverse("office:sign-out")
+VERIFY = reverse("office-two-factor:verify")
+SET_UP = reverse("office-two-factor:set-up")
+RECOVERY = reverse("office-two-factor:recovery-codes")
+BACK_TO_INVOICES = urlencode({"next": INVOICES})
 
 
 def staff_with(*codenames, email="sam@greenway.example"):
@@ -43,7 +49,7 @@ def app_of(user):
 
 
 def signed_in_with_password(client, user):
-    response = client.post("/office/login/", {"username": user.email, "password": DEFAULT_PASSWORD})
+    response = client.post(SIGN_IN, {"username": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 302, response.content
     assert client.session["_auth_user_id"] == str(user.pk)
     return client
@@ -55,8 +61,8 @@ def test_staff_who_may_change_money_with_no_app_are_sent_to_set_up(client, clerk
     response = client.get(INVOICES)
 
     assert response.status_code == 302
-    assert response.url == f"{SET_UP}?next=%2Foffice%2Fbilling%2Finvoice%2F"
-    assert client.get("/office/").url.startswith(SET_UP)
+    assert response.url == f"{SET_UP}?{BACK_TO_INVOICES}"
+    assert client.get(HOME).url.startswith(SET_UP)
     assert client.get(VERIFY).url.startswith(SET_UP)
 
 
@@ -110,7 +116,7 @@ def test_staff_with_an_app_who_gave_only_the_password_are_asked_for_the_code(cli
     response = client.get(INVOICES)
 
     assert response.status_code == 302
-    assert response.url == f"{VERIFY}?next=%2Foffice%2Fbilling%2Finvoice%2F"
+    assert response.url == f"{VERIFY}?{BACK_TO_INVOICES}"
     assert client.get(SET_UP).url.startswith(VERIFY)
     assert client.get(RECOVERY).url.startswith(VERIFY)
 
@@ -149,7 +155,7 @@ def test_the_code_page_goes_nowhere_but_this_site(client, clerk):
     with time_machine.travel(time.time() + 60, tick=False):
         response = client.post(f"{VERIFY}?next=https://evil.example/", {"code": code_now(device)})
 
-    assert response.url == "/office/"
+    assert response.url == HOME
 
 
 def test_a_recovery_code_opens_the_office_once(client, clerk):
@@ -158,11 +164,11 @@ def test_a_recovery_code_opens_the_office_once(client, clerk):
 
     response = client.post(VERIFY, {"code": codes[0]}, follow=True)
 
-    assert response.redirect_chain[0] == ("/office/", 302)
+    assert response.redirect_chain[0] == (HOME, 302)
     assert "Recovery codes left: 9" in response.content.decode()
     assert client.get(INVOICES).status_code == 200
 
-    client.post("/office/logout/")
+    client.post(SIGN_OUT)
     signed_in_with_password(client, clerk)
     with time_machine.travel(time.time() + 5, tick=False):  # past any wait
         assert client.post(VERIFY, {"code": codes[0]}).status_code == 400
@@ -174,7 +180,7 @@ def test_staff_who_may_only_view_are_not_asked_for_a_second_factor(client, passw
     client.force_login(viewer)
 
     assert client.get(INVOICES).status_code == 200
-    assert client.get(VERIFY).url == "/office/"
+    assert client.get(VERIFY).url == HOME
 
 
 def test_staff_who_need_not_use_it_may_still_set_it_up(client, password_only):
@@ -192,9 +198,10 @@ def test_signing_out_stays_open_while_the_code_is_asked_for(client, clerk):
     app_of(clerk)
     signed_in_with_password(client, clerk)
 
-    response = client.post("/office/logout/")
+    response = client.post(SIGN_OUT)
 
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert response.url == SIGN_IN
     assert "_auth_user_id" not in client.session
 
 
@@ -210,13 +217,12 @@ def test_recovery_codes_can_be_made_anew_in_the_office(office, staff):
 
 def test_a_superuser_removes_a_lost_phone_and_the_owner_sets_it_up_again(office, staff, clerk):
     device, _codes = app_of(clerk)
-    url = f"/office/otp_totp/totpdevice/{device.pk}/delete/"
-    assert (
-        device.key
-        not in office.get(f"/office/otp_totp/totpdevice/{device.pk}/change/").content.decode()
-    )
+    change = reverse("admin:otp_totp_totpdevice_change", args=[device.pk])
+    assert device.key not in office.get(change).content.decode()
 
-    response = office.post(url, {"post": "yes"})
+    response = office.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
 
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=clerk).exists()
@@ -228,15 +234,30 @@ def test_a_superuser_removes_a_lost_phone_and_the_owner_sets_it_up_again(office,
     assert sam.get(INVOICES).url.startswith(SET_UP)
 
 
-def test_staff_find_a_customers_device_by_their_contacts_email(office, alice):
+def test_staff_who_are_not_superusers_cannot_remove_a_device(client, staff):
+    device, _codes = app_of(staff)
+    client.force_login(
+        staff_with("view_totpdevice", "delete_totpdevice", email="kim@greenway.example")
+    )
+
+    delete = reverse("admin:otp_totp_totpdevice_delete", args=[device.pk])
+
+    assert client.get(delete).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert TOTPDevice.objects.filter(user=staff).exists()
+
+
+def test_a_superuser_finds_a_customers_device_by_their_contacts_email(office, alice):
     app_of(alice)
 
-    page = office.get("/office/otp_totp/totpdevice/", {"q": "alice@example"}).content.decode()
+    devices = reverse("admin:otp_totp_totpdevice_changelist")
+    page = office.get(devices, {"q": "alice@example"}).content.decode()
 
     assert "alice@example.com" in page
 
 
 def test_every_office_page_links_to_the_staff_members_two_factor_page(client, staff):
     client.force_login(staff)
-    assert 'href="/office/two-factor/recovery-codes/"' in client.get("/office/").text
-    assert client.get("/office/two-factor/recovery-codes/").status_code == 200
+    assert f'href="{RECOVERY}"' in client.get(HOME).text
+    assert f'href="{RECOVERY}"' in client.get(INVOICES).text
+    assert client.get(RECOVERY).status_code == 200

@@ -1,4 +1,4 @@
-"""Who sees this in the portal, on the office's proposal, invoice and issue
+"""Who sees this in the portal, on the office's proposal, invoice and request
 pages: each contact linked to the property, and one answer for each, from the
 portal's own rules (trellis.doctor.who_sees)."""
 
@@ -158,17 +158,27 @@ def test_a_published_proposal_is_seen_when_the_section_is_on(oak_lodge):
     assert by_name(who_sees(proposal))["Paula Prime"].shown
 
 
+def page(document):
+    """The document's office page: office:invoice, office:proposal, office:request."""
+    kind = "request" if document._meta.model_name == "issue" else document._meta.model_name
+    return reverse(f"office:{kind}", kwargs={f"{kind}_id": document.pk})
+
+
 def panel(response):
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'id="who-sees-this"' in html
-    return html[html.index('id="who-sees-this"') :]
+    assert 'id="who-sees-this-heading"' in html
+    return html[html.index('id="who-sees-this-heading"') :]
+
+
+def troubleshoot(contact):
+    return reverse("office:contact-troubleshoot", kwargs={"contact_id": contact.pk})
 
 
 def test_the_invoice_page_shows_who_sees_it(office, oak_lodge):
     invoice = InvoiceFactory(property=oak_lodge, printed_at=timezone.now())
 
-    html = panel(office.get(reverse("admin:billing_invoice_change", args=[invoice.pk])))
+    html = panel(office.get(page(invoice)))
 
     assert "Who sees this in the portal" in html
     assert "Paula Prime" in html
@@ -186,25 +196,27 @@ def test_the_invoice_page_shows_who_sees_it(office, oak_lodge):
 def test_the_proposal_page_shows_who_sees_it(office, oak_lodge):
     proposal = ProposalFactory(property=oak_lodge)
 
-    html = panel(office.get(reverse("admin:proposals_proposal_change", args=[proposal.pk])))
+    html = panel(office.get(page(proposal)))
 
     assert "Proposal " in html
     assert "has been neither printed nor emailed" in html
 
 
-def test_the_issue_page_shows_who_sees_it(office, oak_lodge):
+def test_the_request_page_shows_who_sees_it(office, oak_lodge):
     issue = IssueFactory(property=oak_lodge, subject="Dead hedge", include_client=False)
 
-    html = panel(office.get(reverse("admin:issues_issue_change", args=[issue.pk])))
+    html = panel(office.get(page(issue)))
 
-    assert "Paula Prime" in html
+    paula = oak_lodge.roles.get(role="primary").contact
+    contact_page = reverse("office:contact", kwargs={"contact_id": paula.pk})
+    assert f'<a href="{contact_page}">Paula Prime</a>' in html
     assert "The request “Dead hedge” does not have Include Client checked." in html
 
 
 def test_a_property_with_no_contacts_says_so(office):
     issue = IssueFactory()
 
-    html = panel(office.get(reverse("admin:issues_issue_change", args=[issue.pk])))
+    html = panel(office.get(page(issue)))
 
     assert "No contacts are linked to this property" in html
 
@@ -230,43 +242,42 @@ def queries_for(office, url):
 
 
 @pytest.mark.parametrize(
-    ("admin_name", "make"),
+    "make",
     [
-        ("billing_invoice", lambda prop: InvoiceFactory(property=prop)),
-        ("proposals_proposal", lambda prop: ProposalFactory(property=prop)),
-        ("issues_issue", lambda prop: IssueFactory(property=prop)),
+        lambda prop: InvoiceFactory(property=prop),
+        lambda prop: ProposalFactory(property=prop),
+        lambda prop: IssueFactory(property=prop),
     ],
+    ids=["invoice", "proposal", "request"],
 )
-def test_the_page_costs_the_same_queries_however_many_contacts(office, admin_name, make):
+def test_the_page_costs_the_same_queries_however_many_contacts(office, make):
     few, many = make(property_with_contacts(5)), make(property_with_contacts(20))
-    url = f"admin:{admin_name}_change"
-    queries_for(office, reverse(url, args=[few.pk]))  # warm up: sessions, content types
+    queries_for(office, page(few))  # warm up: sessions, content types
 
     assert len(who_sees(many)) == 20
-    assert queries_for(office, reverse(url, args=[few.pk])) == queries_for(
-        office, reverse(url, args=[many.pk])
-    )
+    assert queries_for(office, page(few)) == queries_for(office, page(many))
 
 
 def test_each_contact_links_to_its_troubleshoot_page_with_this_document_chosen(office, oak_lodge):
     invoice = InvoiceFactory(property=oak_lodge, printed_at=timezone.now())
     paula = oak_lodge.roles.get(role="primary").contact
 
-    html = panel(office.get(reverse("admin:billing_invoice_change", args=[invoice.pk])))
+    html = panel(office.get(page(invoice)))
 
-    troubleshoot = reverse("admin:customers_contact_troubleshoot", args=[paula.pk])
-    assert f'href="{troubleshoot}?document=invoice:{invoice.pk}">Troubleshoot</a>' in html
+    chosen = f"{troubleshoot(paula)}?document=invoice:{invoice.pk}"
+    assert f'href="{chosen}">Troubleshoot</a>' in html
     assert html.count(">Troubleshoot</a>") == 3
-    page = office.get(f"{troubleshoot}?document=invoice:{invoice.pk}")
-    assert page.context["document_check"].document == invoice
-    assert page.context["document_check"].passed
+    check = office.get(chosen).context["document_check"]
+    assert check.document == invoice
+    assert check.passed
 
 
-def test_the_issue_panel_links_to_the_troubleshoot_page_with_the_request_chosen(office, oak_lodge):
+def test_the_request_panel_links_to_the_troubleshoot_page_with_the_request_chosen(
+    office, oak_lodge
+):
     issue = IssueFactory(property=oak_lodge)
     olga = oak_lodge.roles.get(role="other").contact
 
-    html = panel(office.get(reverse("admin:issues_issue_change", args=[issue.pk])))
+    html = panel(office.get(page(issue)))
 
-    troubleshoot = reverse("admin:customers_contact_troubleshoot", args=[olga.pk])
-    assert f'href="{troubleshoot}?document=request:{issue.pk}"' in html
+    assert f'href="{troubleshoot(olga)}?document=request:{issue.pk}"' in html

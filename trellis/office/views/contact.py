@@ -5,14 +5,14 @@ invite, send a password reset or open the portal as the contact sees it."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 
+from trellis.accounts.portal_accounts import PortalAccessRefused, portal_account_set_active
 from trellis.billing.card_forms import CARD_SECRET_FIELDS
 from trellis.content_security import card_entry_page
 from trellis.customers.contacts import (
@@ -24,9 +24,7 @@ from trellis.customers.contacts import (
 from trellis.customers.models import Contact
 from trellis.office.contact_payment_method import SAVE_PERMISSION, card_saved, payment_methods_panel
 from trellis.office.contact_portal import (
-    ContactLinks,
     contact_links,
-    contact_messages_url,
     invite_and_tell,
     password_reset_and_tell,
     portal_panel,
@@ -43,25 +41,11 @@ INVITE = "customers.invite_contact"
 PROPERTIES_SHOWN = 25
 
 
-def links_of(contact: Contact) -> ContactLinks:
-    def button(name: str) -> str:
-        suffix = name.replace("_", "-")
-        return reverse(f"office:contact-{suffix}", kwargs={"contact_id": contact.pk})
-
-    return contact_links(
-        button=button,
-        page=reverse("office:contact", kwargs={"contact_id": contact.pk}),
-        # All of them, filtered to the contact (the page lists the latest).
-        messages=contact_messages_url(contact),
-        email=lambda pk: page_url("email", pk),
-    )
-
-
 @staff_page(VIEW, methods=("GET",))
 def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("portal_account"), pk=contact_id)
-    links = links_of(contact)
-    portal = portal_panel(request, contact, links)
+    links = contact_links(contact)
+    portal = portal_panel(request, contact)
     properties = listing_of(request, contact_properties(contact=contact), per_page=PROPERTIES_SHOWN)
     context = {
         "title": contact.full_name,
@@ -73,7 +57,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
         "emails": [
             (email, page_url("email", email.pk)) for email in contact_emails(contact=contact)
         ],
-        "payment_methods": payment_methods_panel(request, contact, links),
+        "payment_methods": payment_methods_panel(request, contact),
     }
     return TemplateResponse(request, "office/contacts/contact.html", context)
 
@@ -129,6 +113,25 @@ def contact_password_reset(request: HttpRequest, contact_id: int) -> HttpRespons
     return redirect("office:contact", contact_id=contact.pk)
 
 
+@staff_button(VIEW, INVITE)
+def contact_portal_access(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=contact_id)
+    active = request.POST.get("active") == "on"
+    try:
+        portal_account_set_active(contact=contact, actor=staff_of(request), active=active)
+    except PortalAccessRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            f"{contact.full_name} can sign in to the portal again."
+            if active
+            else f"{contact.full_name} can no longer sign in to the portal: "
+            "every place they were signed in has ended.",
+        )
+    return redirect("office:contact", contact_id=contact.pk)
+
+
 # A preview shows the contact's invoices, proposals and requests too. Seeing each
 # of them (by its view or its change permission) is trellis.accounts.preview's
 # rule, checked by view_as_start: staff who may see the contact but not all
@@ -136,15 +139,13 @@ def contact_password_reset(request: HttpRequest, contact_id: int) -> HttpRespons
 @staff_button(VIEW)
 def contact_view_as(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=contact_id)
-    return view_as_start(request, contact, back=links_of(contact).page)
+    return view_as_start(request, contact, back=contact_links(contact).page)
 
 
 @staff_page(VIEW)
 def contact_troubleshoot(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=contact_id)
-    # The chosen document's Print and Email fixes are still the admin's
-    # (trellis.office.doctor_document asks its publishing panels).
-    context = troubleshoot_context(request, contact, links=links_of(contact), admin_site=admin.site)
+    context = troubleshoot_context(request, contact, links=contact_links(contact))
     return TemplateResponse(request, "office/contacts/troubleshoot.html", context)
 
 
@@ -155,7 +156,7 @@ def contact_payment_method(request: HttpRequest, contact_id: int) -> HttpRespons
     contact = get_object_or_404(Contact, pk=contact_id)
     form, saved = card_saved(request, contact)
     if saved:
-        return redirect(links_of(contact).page + "#payment-methods")
+        return redirect(contact_links(contact).page + "#payment-methods")
     context = {
         "title": f"Save a payment method for {contact.full_name}",
         "contact": contact,

@@ -1,8 +1,9 @@
 """What the office's proposal and invoice pages share: the status buttons'
 panel and the button views' way of calling a service, the publishing panel
 (Print, Email) with who sees the document in the portal, and the links to a
-document's property and contacts. The old admin pages and the troubleshooter
-use the publishing panel and the print and email answers too.
+document's property and contacts. The troubleshooter uses the publishing
+panel too (trellis.office.doctor_document), its Print and Email fixes posting
+to these pages' buttons.
 
 Nothing here decides anything: the services check the state and refuse in
 words staff can act on (trellis.refusals.Refused, PublishRefused)."""

@@ -88,8 +88,8 @@ def invoice_status_note(invoice: Invoice) -> str:
 def invoice_status_buttons(
     invoice: Invoice, *, posted: StatusForm | None, url: ActionUrl
 ) -> list[StatusButton]:
-    """The status buttons the invoice's state allows (the office's page and
-    the old admin's); `posted` is the payment form posted with a mistake."""
+    """The status buttons the invoice's state allows; `posted` is the
+    payment form posted with a mistake."""
     buttons = []
     if invoice.status == Status.DRAFT:
         buttons.append(
@@ -185,7 +185,7 @@ def payment_record(
 ) -> Payment | None:
     """Record the payment typed in `form`, as the staff member, and say so;
     None, having changed nothing, while the form has a mistake or the service
-    refuses (the office's page and the old admin's)."""
+    refuses."""
     if not form.is_valid():
         return None
     return status_change(

@@ -68,8 +68,8 @@ def proposal_status_note(proposal: Proposal) -> str:
 def proposal_status_buttons(
     proposal: Proposal, *, posted: StatusForm | None, url: ActionUrl
 ) -> list[StatusButton]:
-    """The status buttons the proposal's state allows (the office's page and
-    the old admin's); `posted` is the decision form posted with a mistake."""
+    """The status buttons the proposal's state allows; `posted` is the
+    decision form posted with a mistake."""
     buttons = []
     if proposal.status == Status.DRAFT:
         buttons.append(
@@ -192,7 +192,7 @@ def decision_record(
 ) -> Proposal | None:
     """Record the decision typed in `form`, as the staff member, and say so;
     None, having changed nothing, while the form has a mistake or the service
-    refuses (the office's page and the old admin's)."""
+    refuses."""
     if not form.is_valid():
         return None
     return status_change(

@@ -34,7 +34,8 @@ from trellis.office.forms.requests import (
 )
 from trellis.office.guard import staff_button, staff_of, staff_page
 from trellis.office.lists import listing_of, url_with
-from trellis.office.pages import contact_url, property_url
+from trellis.office.pages import contact_url, page_url, property_url
+from trellis.office.redirects import redirect_next_or
 from trellis.office.why_visible import who_sees
 
 
@@ -110,7 +111,7 @@ def _request_page(request: HttpRequest, issue: Issue, reply_form: ReplyForm) -> 
             "contact_url": contact_url(contact.pk) if contact else "",
             "reply_form": reply_form,
             "assign_form": AssignForm(initial={"assignee": issue.assignee_id}),
-            "who_sees_this": who_sees(issue),
+            "who_sees_this": [(row, contact_url(row.contact.pk)) for row in who_sees(issue)],
         },
     )
 
@@ -163,16 +164,23 @@ StatusService = Callable[..., Issue]
 
 
 def _change(
-    request: HttpRequest, request_id: int, change: StatusService, said: str
+    request: HttpRequest,
+    request_id: int,
+    change: StatusService,
+    said: str,
+    *,
+    refused: Callable[[HttpRequest, str], None] = messages.error,
 ) -> HttpResponse:
     issue = get_object_or_404(Issue, pk=request_id)
     try:
         change(issue_id=issue.pk, actor=staff_of(request))
     except RequestChangeRefused as refusal:
-        messages.error(request, refusal.message)
+        refused(request, refusal.message)
     else:
         messages.success(request, said.replace("{}", str(issue)))
-    return redirect("office:request", request_id=issue.pk)
+    # Back to the request, or to the page the button was on (the troubleshooter's
+    # Include Client fix names the contact's troubleshoot page).
+    return redirect_next_or(request, page_url("request", issue.pk))
 
 
 @staff_button("issues.change_issue")
@@ -207,7 +215,8 @@ def request_include_client_button(request: HttpRequest, request_id: int) -> Http
         )
     else:
         said = "Include Client is now off: “{}” is no longer shown in the portal."
-    return _change(request, request_id, switch, said)
+    # Refused only when it already is as asked: news, with nothing to put right.
+    return _change(request, request_id, switch, said, refused=messages.info)
 
 
 @staff_button("issues.change_issue")

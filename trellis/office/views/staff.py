@@ -1,6 +1,7 @@
 """The office's staff pages: who works in the office, their role in plain
 words (trellis/accounts/roles.py), and adding someone. No password is set or
-shown here, and superuser status is not changed here."""
+shown here (staff set their own through an emailed link,
+trellis/office/views/staff_password.py), and superuser status is not changed here."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def staff_member_page(request: HttpRequest, user_id: int) -> HttpResponse:
         "roles": ROLES,
         "form": form,
         "can_change": can_change,
-        "no_password_yet": "" if member.has_usable_password() else _no_password_yet(member.email),
+        "no_password_yet": not member.has_usable_password(),
     }
     return TemplateResponse(request, "office/staff/member.html", context)
 
@@ -86,17 +87,9 @@ def staff_add(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"{member.get_full_name()} was added as {form.cleaned_data['role']}."
             )
-            messages.warning(request, _no_password_yet(member.email))
+            messages.info(
+                request, f"We emailed {member.get_full_name()} a link to set their password."
+            )
             return redirect("office:staff-member", user_id=member.pk)
     context = {"title": "Add a staff member", "tab": "staff", "form": form, "roles": ROLES}
     return TemplateResponse(request, "office/staff/add.html", context)
-
-
-def _no_password_yet(email: str | None) -> str:
-    # Trellis can email customers a link to set a password, not staff (yet).
-    return (
-        f"They cannot sign in yet: Trellis does not email staff a link to set their own "
-        f"password. Ask whoever runs the Trellis server to set a first password with "
-        f"“manage.py changepassword {email}” and give it to them in person; they change "
-        f"it after signing in (Change password, top right)."
-    )

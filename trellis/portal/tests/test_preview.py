@@ -181,7 +181,7 @@ def world(maria, staff):
 
 def start_preview(client: Client, staff, contact: Contact) -> Client:
     client.force_login(staff)
-    response = client.post(reverse("admin:customers_contact_view_as", args=[contact.pk]))
+    response = client.post(reverse("office:contact-view-as", kwargs={"contact_id": contact.pk}))
     assert response.status_code == 302 and response.url == "/"
     return client
 

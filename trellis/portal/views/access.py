@@ -170,6 +170,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     except TokenInvalid:
         return _link_refused(request, kind=Kind.INVITATION, message=INVITATION_NO_LONGER_VALID)
     contact = access.contact
+    if contact is None:  # an invitation is a contact's (a database constraint): never
+        return _link_refused(request, kind=Kind.INVITATION, message=INVITATION_NO_LONGER_VALID)
     initial = {"first_name": contact.first_name, "last_name": contact.last_name}
     form = AcceptInvitationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

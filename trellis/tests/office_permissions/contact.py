@@ -19,6 +19,7 @@ ENTRIES: dict[str, Entry] = {
     "office:contact-edit": Entry(shows(CHANGE), changes(CHANGE)),
     "office:contact-invite": button(CONTACT_VIEW, INVITE),
     "office:contact-password-reset": button(CONTACT_VIEW, INVITE),
+    "office:contact-portal-access": button(CONTACT_VIEW, INVITE),
     "office:contact-view-as": button(*VIEW_AS, lands="/"),
     "office:contact-troubleshoot": Entry(shows(CONTACT_VIEW), shows(CONTACT_VIEW)),
     # Typing a card for a contact: saving payment methods, on a contact staff may change.

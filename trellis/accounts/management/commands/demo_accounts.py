@@ -5,7 +5,9 @@ so it refuses to run unless DEBUG is on. Run again (every `make demo` does), it
 leaves alone a password someone has set since: a customer who changed theirs
 in the portal keeps it, and stays signed in.
 
-The demo's staff are superusers, who must sign in with two factors: each gets
+The demo's staff hold plain roles: Jane Smith is the Office manager, and a
+superuser (the raw data under /admin/ is hers); Omar Haddad is an Account
+manager. Both must sign in with two factors (they may change money): each gets
 an authenticator app (a TOTP key made here, once, and kept on later runs), and
 the output says how to get its codes without a phone (`trellis totp_code`).
 """
@@ -15,17 +17,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trellis.accounts.models import User
+from trellis.accounts.roles import ACCOUNT_MANAGER, OFFICE_MANAGER, ROLE_NAMES, roles_ensure
 from trellis.accounts.two_factor import DEVICE_NAME, totp_key_text
 from trellis.customers.models import Contact
 from trellis.inbox.models import InboxItem, NotificationPreference
 from trellis.inbox.services import notification_preferences_set
 
 STAFF_EMAILS = ("jane.smith@greenway.example", "omar.haddad@greenway.example")
+# Each demo staff member's role (trellis/accounts/roles.py); the first is a superuser too.
+STAFF_ROLES = {
+    "jane.smith@greenway.example": OFFICE_MANAGER.name,
+    "omar.haddad@greenway.example": ACCOUNT_MANAGER.name,
+}
 STAFF_PASSWORD = "demo-staff-2026"  # noqa: S105 - a published demo password
 # Maria Lopez sees two properties' content; Sarah Mitchell-Hayes is Primary
 # where someone else is Billing; Kevin Walsh holds only "other" roles and sees
@@ -44,8 +53,8 @@ DEMO_NOTIFICATIONS: dict[str, str] = {
 
 class Command(BaseCommand):
     help = (
-        "Demo only (DEBUG on): give the demo staff superuser rights and a password, "
-        "and three demo contacts a portal account."
+        "Demo only (DEBUG on): give the demo staff their roles and a password "
+        "(Jane superuser rights too), and three demo contacts a portal account."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,6 +64,7 @@ class Command(BaseCommand):
                 "only with DEBUG on. Set DEBUG=1 in a development environment."
             )
         with transaction.atomic():
+            roles_ensure()
             staff = [self.staff_user(email) for email in STAFF_EMAILS]
             apps = [self.staff_app(user) for user, _kept in staff]
             customers = [self.customer_account(xid) for xid in CUSTOMER_EXTERNAL_IDS]
@@ -63,7 +73,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo accounts are ready."))
         self.stdout.write(f"\nStaff (back office), password: {STAFF_PASSWORD}")
         for user, kept in staff:
-            self.stdout.write(f"  {user.email}  ({user.get_full_name()}){KEPT if kept else ''}")
+            role = STAFF_ROLES[str(user.email)] + (", superuser" if user.is_superuser else "")
+            name = user.get_full_name()
+            self.stdout.write(f"  {user.email}  ({name}, {role}){KEPT if kept else ''}")
         self.stdout.write(
             "  then a code from an authenticator app (two-factor sign-in). Add the key to an app:"
         )
@@ -82,10 +94,12 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No staff user {email}: run `trellis import demo/demo.json` first.")
         user.is_staff = True
-        user.is_superuser = True
+        user.is_superuser = email == STAFF_EMAILS[0]
         user.is_active = True
         kept = _keeps_password(user, STAFF_PASSWORD)
         user.save()
+        user.groups.remove(*Group.objects.filter(name__in=ROLE_NAMES))
+        user.groups.add(Group.objects.get(name=STAFF_ROLES[email]))
         return user, kept
 
     def staff_app(self, user: User) -> TOTPDevice:
