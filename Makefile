@@ -6,7 +6,7 @@ PORT ?= 8000
 # Links in the demo's emails point at the port it serves.
 DEMO_ENV := DEBUG=true PUBLIC_BASE_URL=http://127.0.0.1:$(PORT)
 
-.PHONY: demo test install install-dev check-python
+.PHONY: demo test bench install install-dev check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Trellis needs Python 3.11 or newer; this is " + sys.version.split()[0])'
@@ -39,3 +39,9 @@ demo: install
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test make test
 test: install-dev
 	$(BIN)/pytest
+
+# Issue 12's benchmark: Trellis against a bare Django view under the same
+# gunicorn (needs wrk and PostgreSQL; bench/README.md), e.g.
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres make bench BENCH_ARGS="--scale 0.1"
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

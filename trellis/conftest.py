@@ -1,9 +1,14 @@
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from trellis.company.models import Company
 from trellis.testing.factories import ContactFactory, CustomerAccountFactory, StaffFactory
 from trellis.testing.sign_in import login_with_both_factors, password_only_login
+from trellis.testing.static_files import (  # noqa: F401 (fixtures for every test)
+    collected_static_files,
+    production_static_files,
+    production_storages,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +54,11 @@ def alice(db):
 def charlie(db):
     """Charlie: a contact with no portal account and no roles; a stranger to Alice's data."""
     return ContactFactory(first_name="Charlie", last_name="Chen", email="charlie@example.com")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_folder(tmp_path_factory):
+    """Uploads and stored PDFs go to the run's own folder, never data/media
+    (a test or a module's world may choose a folder of its own)."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield

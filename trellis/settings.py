@@ -79,6 +79,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "trellis.content_security.HtmlContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what the views write. Above every middleware that reads or
+    # changes a body, so it compresses last; below WhiteNoise, whose static
+    # files are compressed once, by collectstatic. Against BREACH it helps only
+    # partly (up to 100 random bytes in each gzip header): Django masks the CSRF
+    # token anew in every response, and SameSite=Lax cookies keep other sites'
+    # requests from carrying a session to measure.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,7 +125,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'trellis.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", default=0)
+# Production keeps each worker's PostgreSQL connection for a minute instead of
+# opening one per request (opening one cost more than a portal page's queries),
+# and checks a kept one at the start of each request, so one the database
+# dropped (a restart, an idle timeout) is replaced instead of failing the page.
+# SQLite opens a file, not a connection: nothing to keep.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int(
+    "CONN_MAX_AGE",
+    default=0 if DEBUG or DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 60,
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -131,7 +147,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["trellis.accounts.backends.EmailBackend"]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # OWASP's Argon2id parameters (see the class); it also verifies the hashes
+    # made with Django's default ones and upgrades them at the next sign-in.
+    "trellis.accounts.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -189,7 +207,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # `trellis collectstatic` names each file by its content's hash
+    # (portal.3cfe423a7915.css) and writes gzip and Brotli copies; WhiteNoise
+    # serves hashed names with a far-future immutable Cache-Control. With DEBUG
+    # on, pages name the source files and WhiteNoise finds them in the apps, so
+    # development needs no collectstatic. The tests keep unhashed names
+    # (trellis/testing/static_files.py).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(DATA_DIR / "media")))

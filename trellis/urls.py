@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from trellis.office import two_factor as office_two_factor
@@ -13,6 +14,9 @@ urlpatterns = [
     # Django's admin: the superuser's raw data (trellis/office/admin_site.py).
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True)),
+    # The icon's hashed name is looked up at the first request, not at import:
+    # checks and migrate run before collectstatic has written the manifest.
+    # Not permanent: browsers would keep a 301 to one hash for good.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("portal/favicon.svg"))),
     path("", include("trellis.portal.urls")),
 ]

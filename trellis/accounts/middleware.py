@@ -87,7 +87,10 @@ def held_at(request: HttpRequest) -> str | None:
     if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
         return None
     staff = user.is_staff
-    if two_factor_enabled(user):
+    # Read with the account at the start of this request (EmailBackend.get_user);
+    # an account signed in during this request has it looked up.
+    enabled = getattr(user, "has_authenticator", None)
+    if two_factor_enabled(user) if enabled is None else enabled:
         return OFFICE_VERIFY if staff else PORTAL_VERIFY
     if staff and two_factor_required(user):
         return OFFICE_SET_UP

@@ -28,6 +28,7 @@ import qrcode
 import qrcode.image.svg
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 from django.utils.html import escape
@@ -125,11 +126,17 @@ def two_factor_required(user: Any) -> bool:
     return not MUST_USE_PERMISSIONS.isdisjoint(user.get_all_permissions())
 
 
+def authenticator_apps() -> QuerySet[TOTPDevice]:
+    """The authenticator apps set up (confirmed devices): one rule, for one
+    account here and as an annotation of accounts (trellis.accounts.backends)."""
+    return TOTPDevice.objects.filter(confirmed=True)
+
+
 def two_factor_enabled(user: Any) -> bool:
     """Whether this account has an authenticator app set up (a confirmed device)."""
     if not user.is_authenticated:
         return False
-    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
+    return authenticator_apps().filter(user_id=user.pk).exists()
 
 
 def recovery_codes_left(*, user: AbstractBaseUser) -> int:

@@ -8,9 +8,13 @@ A payment goes through three steps, each its own transaction or none:
    is reserved: a second attempt on the same invoice sees it and is refused.
 2. The gateway is called outside any transaction (a slow processor must not
    hold the invoice lock), with the payment's idempotency key.
-3. `_payment_settle`: with the invoice and payment locked again, record what
-   the processor answered. A payment that is no longer pending is left alone,
-   so settling twice does nothing the second time.
+3. `_payment_settle`: with the invoice locked again, record what the
+   processor answered. A payment that is no longer pending is left alone, so
+   settling twice does nothing the second time.
+
+The payer's receipt and the staff's inbox item (with the emails staff asked
+for) are not made in the request: once the settling commits, a task does
+(`payment_notices_send`), so the page answers without rendering any email.
 
 If the processor does not answer, the payment stays pending; `payment_retry`
 (or the same form submitted again, with the same key) asks again with the same
@@ -20,12 +24,14 @@ key, and the processor answers what it did the first time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,11 +41,13 @@ from trellis.billing.gateways import get_gateway
 from trellis.billing.gateways.base import Charge, GatewayUnavailable, PaymentDeclined
 from trellis.billing.ledger import invoice_settle
 from trellis.billing.models import Invoice, Payment, PaymentMethod
-from trellis.billing.selectors import invoices_due
+from trellis.billing.selectors import invoices_due, invoices_due_first
+from trellis.billing.services import invoice_locked
 from trellis.company.models import Company
 from trellis.customers.models import Contact
 from trellis.inbox.models import InboxItem
 from trellis.inbox.services import inbox_item_add
+from trellis.mail.delivery import task_enqueue_on_commit
 from trellis.mail.models import OutgoingEmail
 from trellis.mail.services import email_queue_from_company
 from trellis.refusals import Refused
@@ -115,6 +123,45 @@ class PayAllResult:
     error: str = ""
 
 
+# "Pay all due" pays at most this many invoices at once, the oldest due first:
+# the page lists them and says how many more there are.
+PAY_ALL_LIMIT = 50
+
+
+def _pay_all_candidates(
+    *, contact: Contact, company: Company, property_id: int | None
+) -> QuerySet[Invoice]:
+    invoices = visible_invoices(contact=contact, company=company)
+    if property_id is not None:
+        invoices = invoices.filter(property_id=property_id)
+    return invoices.select_related("property")
+
+
+@dataclass(frozen=True)
+class PayAllPage:
+    """What "Pay all due" shows and pays: the oldest due invoices, at most
+    PAY_ALL_LIMIT, their total, and how many more are due (and their total)."""
+
+    invoices: list[Invoice]
+    total: Decimal
+    more: int
+    more_total: Decimal
+
+
+def invoices_pay_all_page(
+    *, contact: Contact, company: Company, property_id: int | None = None
+) -> PayAllPage:
+    """The "Pay all due" page's invoices: what `invoices_pay_all` pays."""
+    invoices, count, balance = invoices_due_first(
+        _pay_all_candidates(contact=contact, company=company, property_id=property_id),
+        first=PAY_ALL_LIMIT,
+    )
+    total = sum((invoice.balance for invoice in invoices), Decimal(0))
+    return PayAllPage(
+        invoices=invoices, total=total, more=count - len(invoices), more_total=balance - total
+    )
+
+
 def invoices_pay_all(
     *,
     contact: Contact,
@@ -122,15 +169,19 @@ def invoices_pay_all(
     method: PaymentMethod,
     batch_key: str,
     property_id: int | None = None,
+    invoice_ids: Collection[int] | None = None,
 ) -> list[PayAllResult]:
-    """Pay the balance of each due invoice the contact sees (of one property, if
+    """Pay the balance of the PAY_ALL_LIMIT oldest due invoices the contact sees
+    (of one property, if given; of `invoice_ids`, the ones the page showed, if
     given), each as its own payment with a key made of the batch key and the
     invoice: the same batch submitted twice pays nothing more."""
-    invoices = invoices_due(visible_invoices(contact=contact, company=company))
-    if property_id is not None:
-        invoices = invoices.filter(property_id=property_id)
+    invoices = invoices_due(
+        _pay_all_candidates(contact=contact, company=company, property_id=property_id)
+    )
+    if invoice_ids is not None:
+        invoices = invoices.filter(pk__in=invoice_ids)
     results = []
-    for invoice in invoices.select_related("property"):
+    for invoice in invoices[:PAY_ALL_LIMIT]:
         try:
             payment = invoice_pay(
                 invoice_id=invoice.pk,
@@ -181,13 +232,28 @@ def _payment_start(
             .select_for_update(of=("self",))
             .get(pk=invoice_id)
         )
-        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        # Read after the lock, in one query: the payment this key made (on any
+        # invoice), and the pending ones on this invoice, whose amounts are reserved.
+        payments = list(
+            Payment.objects.filter(
+                Q(idempotency_key=idempotency_key)
+                | Q(invoice_id=invoice.pk, status=Payment.Status.PENDING)
+            )
+        )
+        existing = next((p for p in payments if p.idempotency_key == idempotency_key), None)
         if existing is not None:
             if existing.invoice_id != invoice.pk or existing.paid_by_id != contact.pk:
                 raise PaymentRefused(_("This payment form has expired. Start again."))
             return existing
         problem = payment_problem(
-            invoice=invoice, contact=contact, method=method, amount=amount, one_time=one_time
+            invoice=invoice,
+            contact=contact,
+            method=method,
+            amount=amount,
+            one_time=one_time,
+            reserved=sum(
+                (p.amount for p in payments if p.status == Payment.Status.PENDING), Decimal(0)
+            ),
         )
         if problem:
             raise PaymentRefused(problem)
@@ -207,10 +273,12 @@ def payment_problem(
     method: PaymentMethod,
     amount: Decimal,
     one_time: bool = False,
+    reserved: Decimal | None = None,
 ) -> str:
     """Why this payment can't be made, in the customer's words, or "" if it can.
     The confirmation screen asks before the customer confirms; `invoice_pay`
-    asks again with the invoice locked, which is the answer that counts."""
+    asks again with the invoice locked, which is the answer that counts, and
+    passes what the pending payments on it `reserved`, read under that lock."""
     if not invoice.is_due:
         return _not_due_message(invoice)
     problem = method_problem(method=method, contact=contact, one_time=one_time)
@@ -218,14 +286,18 @@ def payment_problem(
         return problem
     if not amount.is_finite() or amount != amount.quantize(CENT) or amount <= 0:
         return _("Enter an amount of at least 0.01.")
-    reserved = Payment.objects.filter(invoice=invoice, status=Payment.Status.PENDING).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal(0)
+    if reserved is None:
+        reserved = _reserved(invoice)
     if amount > invoice.balance - reserved:
         if reserved > 0:
             return _("A payment on this invoice is already being processed.")
         return _("The amount can't be more than the balance due.")
     return ""
+
+
+def _reserved(invoice: Invoice) -> Decimal:
+    pending = Payment.objects.filter(invoice=invoice, status=Payment.Status.PENDING)
+    return sum(pending.values_list("amount", flat=True), Decimal(0))
 
 
 def _not_due_message(invoice: Invoice) -> str:
@@ -246,53 +318,47 @@ def _payment_charge(*, payment: Payment, company: Company) -> Payment:
             idempotency_key=payment.idempotency_key,
         )
     except PaymentDeclined as declined:
-        return _payment_settle(payment=payment, company=company, declined=declined)
+        return _payment_settle(payment=payment, declined=declined)
     except GatewayUnavailable:
         logger.warning("Payment %s: the processor did not answer", payment.pk, exc_info=True)
         raise PaymentUnavailable(payment) from None
-    return _payment_settle(payment=payment, company=company, charge=charge)
+    return _payment_settle(payment=payment, charge=charge)
 
 
 def _payment_settle(
     *,
     payment: Payment,
-    company: Company,
     charge: Charge | None = None,
     declined: PaymentDeclined | None = None,
 ) -> Payment:
     with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",))
-            .select_related("property")
-            .get(pk=payment.invoice_id)
-        )
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("method", "paid_by")
-            .get(pk=payment.pk)
-        )
-        if payment.status != Payment.Status.PENDING:
-            return payment  # settled by another request with the same key
-        payment.invoice = invoice
-        payment.completed_at = timezone.now()
+        invoice = invoice_locked(invoice_id=payment.invoice_id)
+        result: dict[str, object] = {"completed_at": timezone.now()}
         if declined is not None:
-            payment.status = Payment.Status.FAILED
-            payment.failure_message = declined.message[:300]
-            payment.save(update_fields=["status", "failure_message", "completed_at"])
-            _record_result(payment=payment, invoice=invoice, company=company, code=declined.code)
-            return payment
-        assert charge is not None  # noqa: S101
-        payment.status = Payment.Status.SUCCEEDED
-        payment.processor_reference = charge.reference
-        payment.save(update_fields=["status", "processor_reference", "completed_at"])
-        invoice_settle(invoice=invoice)
-        receipt_queue(payment=payment, invoice=invoice, company=company)
-        _record_result(payment=payment, invoice=invoice, company=company)
+            result |= {"status": Payment.Status.FAILED, "failure_message": declined.message[:300]}
+        else:
+            assert charge is not None  # noqa: S101
+            result |= {"status": Payment.Status.SUCCEEDED, "processor_reference": charge.reference}
+        # Checking that it is still pending and recording the answer are one
+        # statement, which locks the payment's row: of two settlings with the
+        # same key, only the first changes it.
+        if not Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            **result
+        ):
+            # settled by another request with the same key
+            return Payment.objects.select_related("method", "paid_by").get(pk=payment.pk)
+        for field, value in result.items():
+            setattr(payment, field, value)
+        payment.invoice = invoice
+        if declined is None:
+            invoice_settle(invoice=invoice)
+        _record_result(payment=payment, invoice=invoice, code=declined.code if declined else "")
     return payment
 
 
-def _record_result(*, payment: Payment, invoice: Invoice, company: Company, code: str = "") -> None:
-    """The audit entry, the inbox item and the security log line of a settled payment."""
+def _record_result(*, payment: Payment, invoice: Invoice, code: str = "") -> None:
+    """The audit entry of a settled payment, in its transaction; its security log
+    line, its receipt and its inbox item once that commits."""
     succeeded = payment.status == Payment.Status.SUCCEEDED
     audit_record(
         action="payment.succeeded" if succeeded else "payment.failed",
@@ -300,17 +366,85 @@ def _record_result(*, payment: Payment, invoice: Invoice, company: Company, code
         data={"invoice": invoice.number, "contact": payment.paid_by_id}
         | ({"amount": str(payment.amount)} if succeeded else {"code": code}),
     )
-    inbox_item_add(
-        kind=InboxItem.Kind.PAYMENT_RECEIVED if succeeded else InboxItem.Kind.PAYMENT_FAILED,
-        company=company,
-        property=invoice.property,
-        contact=payment.paid_by,
-        invoice=invoice,
-        payment=payment,
-        data={"amount": str(payment.amount)}
-        | ({} if succeeded else {"reason": payment.failure_message}),
-    )
     _log_result(payment, code=code)
+    _notices_enqueue(payment_id=payment.pk)
+
+
+def _notices_enqueue(*, payment_id: int) -> None:
+    from trellis.billing.tasks import payment_notices  # the task module imports this one
+
+    task_enqueue_on_commit(
+        payment_notices,
+        failure=f"Could not enqueue the receipt and inbox item of payment {payment_id}",
+        payment_id=payment_id,
+    )
+
+
+def payment_notices_send(*, payment_id: int) -> None:
+    """The settled payment's receipt to the payer (when it succeeded) and its
+    inbox item, with the emails staff asked to get at once about it.
+
+    Run by the worker once the payment committed (trellis.billing.tasks), so the
+    request never renders them. Safe to run twice: the inbox item, added in the
+    same transaction as the receipt, marks that it ran.
+    """
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("invoice__property", "method", "paid_by")
+            .get(pk=payment_id)
+        )
+        succeeded = payment.status == Payment.Status.SUCCEEDED
+        kind = InboxItem.Kind.PAYMENT_RECEIVED if succeeded else InboxItem.Kind.PAYMENT_FAILED
+        if (
+            payment.status == Payment.Status.PENDING
+            or InboxItem.objects.filter(payment=payment, kind=kind).exists()
+        ):
+            return
+        company = Company.load()
+        invoice = payment.invoice
+        if succeeded:
+            receipt_queue(payment=payment, invoice=invoice, company=company)
+        inbox_item_add(
+            kind=kind,
+            company=company,
+            property=invoice.property,
+            contact=payment.paid_by,
+            invoice=invoice,
+            payment=payment,
+            data={"amount": str(payment.amount)}
+            | ({} if succeeded else {"reason": payment.failure_message}),
+        )
+
+
+# A settled payment's notices are its task's to make for this long; after it,
+# the sweep makes those a lost task never made, for as long as this looks back.
+NOTICES_GRACE = timedelta(minutes=2)
+NOTICES_LOOK_BACK = timedelta(days=7)
+
+
+def payment_notices_due() -> int:
+    """Make the notices of the portal payments settled lately whose task was lost
+    (the queue was down, or the process stopped between the commit and the
+    enqueue); `trellis send_queued_email` runs it. Returns how many it made."""
+    now = timezone.now()
+    noticed = InboxItem.objects.filter(
+        payment=OuterRef("pk"),
+        kind__in=[InboxItem.Kind.PAYMENT_RECEIVED, InboxItem.Kind.PAYMENT_FAILED],
+    )
+    lost = (
+        Payment.objects.filter(
+            source=Payment.Source.PORTAL,
+            status__in=[Payment.Status.SUCCEEDED, Payment.Status.FAILED],
+            completed_at__range=(now - NOTICES_LOOK_BACK, now - NOTICES_GRACE),
+        )
+        .exclude(Exists(noticed))
+        .values_list("pk", flat=True)
+    )
+    payment_ids = list(lost)
+    for payment_id in payment_ids:
+        payment_notices_send(payment_id=payment_id)
+    return len(payment_ids)
 
 
 def _log_result(payment: Payment, *, code: str = "") -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Window
 from django.utils import timezone
 
 from trellis.billing.models import Invoice
@@ -25,7 +25,17 @@ def invoices_paid(invoices: QuerySet[Invoice], *, recent: bool) -> QuerySet[Invo
     return paid.order_by("-paid_at", "-id")
 
 
-def invoices_balance(invoices: QuerySet[Invoice]) -> Decimal:
-    """What is left to pay on these invoices' due ones."""
-    total = invoices_due(invoices).aggregate(balance=Sum(BALANCE))["balance"]
-    return (total or Decimal(0)).quantize(Decimal("0.01"))
+def invoices_due_first(
+    invoices: QuerySet[Invoice], *, first: int
+) -> tuple[list[Invoice], int, Decimal]:
+    """The `first` of these invoices due soonest, how many are due, and what is
+    left to pay on the due ones, in one query: window totals are taken over
+    every due invoice before the LIMIT."""
+    due = invoices_due(invoices).annotate(
+        due_count=Window(Count("pk")), due_balance=Window(Sum(BALANCE))
+    )
+    shown = list(due[:first])
+    if not shown:
+        return [], 0, Decimal("0.00")
+    totals = shown[0]
+    return [*shown], totals.due_count, Decimal(totals.due_balance).quantize(Decimal("0.01"))

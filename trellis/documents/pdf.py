@@ -37,6 +37,10 @@ BLACK, WHITE = "#111111", "#ffffff"
 # Images are embedded at no more than this resolution: a large logo upload
 # would otherwise make every emailed PDF as large as the upload.
 IMAGE_DPI = 300
+INVOICE_TEMPLATE = "documents/invoice_pdf.html"
+PROPOSAL_TEMPLATE = "documents/proposal_pdf.html"
+# Every template a PDF is rendered from (the two extend the base).
+PDF_TEMPLATES = ("documents/pdf_base.html", INVOICE_TEMPLATE, PROPOSAL_TEMPLATE)
 
 
 class EmbeddedOnlyFetcher(URLFetcher):
@@ -82,7 +86,9 @@ def _text_on(colour: str) -> str:
     return BLACK if luminance > 0.179 else WHITE
 
 
-def _logo_data_uri(company: Company) -> str | None:
+def logo_data_uri(company: Company) -> str | None:
+    """The company's logo as a data: URI, or None when it has none or its file
+    cannot be read."""
     if not company.logo:
         return None
     try:
@@ -140,14 +146,24 @@ def _invoice_context(invoice: Invoice, currency: str) -> dict[str, Any]:
     }
 
 
-def document_html(*, document: Document) -> str:
-    """The HTML a document's PDF is rendered from, in the active language."""
+@dataclass(frozen=True)
+class PdfSource:
+    """What a document's PDF is made from: its template and everything the
+    template is given but the logo's bytes (the company, whose `logo` names
+    the file, is in the context)."""
+
+    template: str
+    context: dict[str, Any]
+    company: Company
+
+
+def document_source(*, document: Document) -> PdfSource:
+    """The template and context of a document's PDF, in the active language."""
     company = Company.load()
     colour = _brand_colour(company)
     recipient = document_recipient(document=document)
     context: dict[str, Any] = {
         "company": company,
-        "logo": _logo_data_uri(company),
         "brand_colour": colour,
         "on_brand_colour": _text_on(colour),
         # Headings in the brand colour only where it reads on white paper.
@@ -159,18 +175,34 @@ def document_html(*, document: Document) -> str:
     }
     if isinstance(document, Proposal):
         context |= _proposal_context(document, company.currency)
-        template = "documents/proposal_pdf.html"
+        template = PROPOSAL_TEMPLATE
     else:
         context |= _invoice_context(document, company.currency)
-        template = "documents/invoice_pdf.html"
-    return render_to_string(template, context)
+        template = INVOICE_TEMPLATE
+    return PdfSource(template=template, context=context, company=company)
+
+
+def source_html(source: PdfSource, *, logo: str | None) -> str:
+    """The HTML of the PDF, with `logo` (a data: URI, see logo_data_uri) as the logo."""
+    return render_to_string(source.template, source.context | {"logo": logo})
+
+
+def source_pdf(source: PdfSource, *, logo: str | None) -> bytes:
+    """Render the PDF with WeasyPrint: the expensive part, some 100 ms a page."""
+    html = weasyprint.HTML(string=source_html(source, logo=logo), url_fetcher=EmbeddedOnlyFetcher())
+    pdf: bytes = html.write_pdf(dpi=IMAGE_DPI)
+    return pdf
+
+
+def document_html(*, document: Document) -> str:
+    """The HTML a document's PDF is rendered from, in the active language."""
+    source = document_source(document=document)
+    return source_html(source, logo=logo_data_uri(source.company))
 
 
 def document_pdf(*, document: Document) -> bytes:
     """The document as a PDF, in the active language: logo and colour of the
-    company, property, lines (optional items marked), totals and tax, dates."""
-    html = weasyprint.HTML(
-        string=document_html(document=document), url_fetcher=EmbeddedOnlyFetcher()
-    )
-    pdf: bytes = html.write_pdf(dpi=IMAGE_DPI)
-    return pdf
+    company, property, lines (optional items marked), totals and tax, dates.
+    Rendered anew on every call: trellis.documents.pdf_cache keeps them."""
+    source = document_source(document=document)
+    return source_pdf(source, logo=logo_data_uri(source.company))

@@ -19,7 +19,8 @@ from trellis.audit.services import audit_record
 from trellis.billing.models import Invoice
 from trellis.company.models import Company
 from trellis.customers.models import Contact
-from trellis.documents.pdf import document_pdf, money_text
+from trellis.documents.pdf import money_text
+from trellis.documents.pdf_cache import stored_document_pdf
 from trellis.documents.selectors import Document, document_recipient, document_recipient_role
 from trellis.mail.models import OutgoingEmail
 from trellis.mail.services import Attachment, email_queue_from_company
@@ -103,7 +104,9 @@ def document_print(*, document: Document, actor: User | None) -> bytes:
     """The document's PDF; printing publishes it to the portal.
 
     `printed_at` keeps the first print; printing again is allowed and returns
-    a fresh PDF. A draft proposal becomes Sent. Every print is audited.
+    the PDF of the document as it is now (rendered once per version and kept,
+    trellis.documents.pdf_cache, so the portal serves the one printed). A draft
+    proposal becomes Sent. Every print is audited.
     """
     with transaction.atomic():
         locked = _locked(document)
@@ -115,7 +118,7 @@ def document_print(*, document: Document, actor: User | None) -> bytes:
             changed.append("printed_at")
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
-        pdf = document_pdf(document=locked)
+        pdf = stored_document_pdf(document=locked)
         audit_record(
             action=f"{_kind(locked)}.printed",
             target=locked,
@@ -156,7 +159,7 @@ def document_email(*, document: Document, actor: User | None) -> OutgoingEmail:
         if changed:
             locked.save(update_fields=[*changed, "updated_at"])
         with translation.override(contact.language):
-            pdf = document_pdf(document=locked)
+            pdf = stored_document_pdf(document=locked)
         kind = _kind(locked)
         email = email_queue_from_company(
             kind=OutgoingEmail.Kind.DOCUMENT,

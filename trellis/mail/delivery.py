@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -22,6 +23,9 @@ from trellis.audit.services import audit_record
 from trellis.mail.headers import header_safe
 from trellis.mail.links import InvalidToken, link_unmask, secret_open
 from trellis.mail.models import OutgoingEmail
+
+if TYPE_CHECKING:
+    from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 
@@ -170,14 +174,22 @@ def email_enqueue_delivery(*, email_id: int, run_after: dt.datetime | None = Non
     """
     from trellis.mail.tasks import deliver_email  # the task module imports this one
 
+    task_enqueue_on_commit(
+        deliver_email.using(run_after=run_after) if run_after else deliver_email,
+        failure=f"Could not enqueue delivery of email {email_id}; the sweeper will send it",
+        email_id=email_id,
+    )
+
+
+def task_enqueue_on_commit(task: Task[Any, Any], *, failure: str, **kwargs: Any) -> None:
+    """Enqueue the task once the current transaction commits. A queue that is
+    down must not break the action that committed: it is logged as `failure`."""
+
     def enqueue() -> None:
-        task = deliver_email.using(run_after=run_after) if run_after else deliver_email
         try:
-            task.enqueue(email_id=email_id)
+            task.enqueue(**kwargs)
         except Exception:
-            logger.exception(
-                "Could not enqueue delivery of email %s; the sweeper will send it", email_id
-            )
+            logger.exception(failure)
 
     # A named function rather than a partial: Django names the callback when it
     # logs a failing robust on_commit hook, and a partial has no name.

@@ -51,6 +51,18 @@ class PayAllForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": _("This payment form has expired. Start again.")},
     )
+    # The invoices the page showed, "12,15,…": the payment is of exactly those
+    # (the ones of them still due).
+    invoices = forms.RegexField(
+        regex=r"^[0-9]{1,18}(,[0-9]{1,18}){0,199}$",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("This payment form has expired. Start again.")},
+    )
+
+    def clean_invoices(self) -> list[int] | None:
+        value = self.cleaned_data["invoices"]
+        return [int(pk) for pk in value.split(",")] if value else None
 
 
 class PaymentMethodForm(CardForm):

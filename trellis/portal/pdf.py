@@ -10,10 +10,11 @@ from trellis.proposals.models import Proposal
 
 def pdf_response(document: Proposal | Invoice) -> HttpResponse:
     """The document's PDF, shown in the browser, named for saving. Load the
-    document through trellis.visibility before calling this."""
-    from trellis.documents.pdf import document_pdf
+    document through trellis.visibility before calling this. The PDF is the
+    one kept for this version of the document, rendered now if there is none."""
+    from trellis.documents.pdf_cache import stored_document_pdf
 
-    response = HttpResponse(document_pdf(document=document), content_type="application/pdf")
+    response = HttpResponse(stored_document_pdf(document=document), content_type="application/pdf")
     # The number is whatever the import or staff wrote: one line, quoted properly.
     filename = header_safe(f"{document}.pdf").replace(" ", "-")
     response["Content-Disposition"] = (

@@ -110,7 +110,7 @@ def test_check_10_a_common_password_is_refused_at_set_reset_and_change(set_passw
 def test_check_11_a_new_users_hash_is_argon2id_under_production_settings(settings, staff):
     # The suite hashes with MD5 for speed (conftest.py); production's list is the module's.
     settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
-    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert production.PASSWORD_HASHERS[0] == "trellis.accounts.hashers.Argon2idPasswordHasher"
 
     response, _email = set_at_invitation(Client(), staff, "a long new password")
 

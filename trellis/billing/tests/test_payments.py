@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,14 +34,16 @@ def company():
 
 
 def pay(invoice, contact, company, method, amount, idempotency_key=None):
-    return invoice_pay(
-        invoice_id=invoice.pk,
-        contact=contact,
-        company=company,
-        method=method,
-        amount=Decimal(amount),
-        idempotency_key=idempotency_key or key(),
-    )
+    # The receipt and the inbox item are made once the payment commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return invoice_pay(
+            invoice_id=invoice.pk,
+            contact=contact,
+            company=company,
+            method=method,
+            amount=Decimal(amount),
+            idempotency_key=idempotency_key or key(),
+        )
 
 
 def charges():

@@ -119,19 +119,22 @@ def test_a_new_request_and_a_customers_comment_are_each_in_the_inbox(alice, home
     )
 
 
-def test_a_payment_received_and_a_payment_declined_are_each_in_the_inbox(alice):
+def test_a_payment_received_and_a_payment_declined_are_each_in_the_inbox(
+    alice, django_capture_on_commit_callbacks
+):
     invoice = due_invoice(alice.contact)
     company = Company.load()
     for card, amount in ((DECLINED, "30.00"), (None, "40.00")):
         method = saved_card(alice.contact, card) if card else saved_card(alice.contact)
-        invoice_pay(
-            invoice_id=invoice.pk,
-            contact=alice.contact,
-            company=company,
-            method=method,
-            amount=Decimal(amount),
-            idempotency_key=key(),
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            invoice_pay(
+                invoice_id=invoice.pk,
+                contact=alice.contact,
+                company=company,
+                method=method,
+                amount=Decimal(amount),
+                idempotency_key=key(),
+            )
 
     failed, received = only_item(Kind.PAYMENT_FAILED), only_item(Kind.PAYMENT_RECEIVED)
     assert failed.payment.status == Payment.Status.FAILED

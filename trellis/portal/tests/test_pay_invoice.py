@@ -64,7 +64,9 @@ def test_the_pay_screen_preselects_the_default_and_the_balance(alice_client, ali
     assert "Save this card for next time" in page
 
 
-def test_paying_part_then_the_rest_through_review_and_confirmation(alice_client, alice):
+def test_paying_part_then_the_rest_through_review_and_confirmation(
+    alice_client, alice, django_capture_on_commit_callbacks
+):
     invoice = due_invoice(alice.contact)
     method = saved_card(alice.contact, is_default=True)
     key = key_of(pay_screen(alice_client, invoice))
@@ -78,7 +80,8 @@ def test_paying_part_then_the_rest_through_review_and_confirmation(alice_client,
     assert "$40.00" in review.text and "$60.00" in review.text
     assert not Payment.objects.exists()
 
-    done = confirm(alice_client, invoice, method, "40.00", key)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = confirm(alice_client, invoice, method, "40.00", key)
     payment = Payment.objects.get()
     assert done.url == f"/invoices/{invoice.pk}/payments/{payment.pk}/"
     receipt = alice_client.get(done.url).text

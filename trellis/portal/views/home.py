@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from trellis.billing.selectors import invoices_balance, invoices_due
+from trellis.billing.selectors import invoices_due_first
 from trellis.issues.models import Issue
 from trellis.portal.decorators import customer_required, viewer_of
 from trellis.proposals.models import Proposal, ProposalItem
@@ -27,6 +27,13 @@ def _on_property(queryset: QuerySet[Any], property_id: int | None) -> QuerySet[A
     return queryset if property_id is None else queryset.filter(property_id=property_id)
 
 
+def _first_and_count(queryset: QuerySet[Any]) -> tuple[list[Any], int]:
+    """The first SHOWN rows and how many there are, in one query: the window
+    count is taken over every row before the LIMIT."""
+    shown = list(queryset.annotate(all_count=Window(Count("pk")))[:SHOWN])
+    return shown, shown[0].all_count if shown else 0
+
+
 @customer_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -42,26 +49,25 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if company.invoices_enabled:
         invoices = _on_property(visible_invoices(contact=contact, company=company), property_id)
-        due = invoices_due(invoices)
-        context["invoices_due"] = list(due.select_related("property")[:SHOWN])
-        context["invoices_due_count"] = due.count()
-        context["balance"] = invoices_balance(invoices)
+        (
+            context["invoices_due"],
+            context["invoices_due_count"],
+            context["balance"],
+        ) = invoices_due_first(invoices.select_related("property"), first=SHOWN)
     if company.proposals_enabled:
         pending = _on_property(
             visible_proposals(contact=contact, company=company), property_id
         ).filter(status=Proposal.Status.SENT)
-        context["proposals_pending"] = list(
+        context["proposals_pending"], context["proposals_pending_count"] = _first_and_count(
             pending.select_related("property")
             .prefetch_related(Prefetch("items", queryset=ProposalItem.objects.order_by("position")))
-            .order_by("-created_at", "-id")[:SHOWN]
+            .order_by("-created_at", "-id")
         )
-        context["proposals_pending_count"] = pending.count()
     if company.requests_enabled:
         open_requests = _on_property(
             visible_issues(contact=contact, company=company), property_id
         ).filter(status__in=Issue.OPEN_STATUSES)
-        context["requests_pending"] = list(
-            open_requests.select_related("property").order_by("-created_at", "-id")[:SHOWN]
+        context["requests_pending"], context["requests_pending_count"] = _first_and_count(
+            open_requests.select_related("property").order_by("-created_at", "-id")
         )
-        context["requests_pending_count"] = open_requests.count()
     return render(request, "portal/home.html", context)

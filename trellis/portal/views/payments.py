@@ -5,12 +5,11 @@ make sure it is never charged twice; these views only ask and show."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,10 +29,10 @@ from trellis.billing.payments import (
     PaymentUnavailable,
     invoice_pay,
     invoices_pay_all,
+    invoices_pay_all_page,
     payment_problem,
     payment_retry,
 )
-from trellis.billing.selectors import invoices_due
 from trellis.content_security import card_entry_page
 from trellis.portal.decorators import Viewer, customer_required, section_or_404
 from trellis.portal.payment_forms import NEW_CARD, InvoicePayForm, PayAllForm
@@ -99,6 +98,9 @@ def _pay_screen(
 @require_http_methods(["GET", "HEAD", "POST"])
 def invoice_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = section_or_404(request, Invoice)
+    form = InvoicePayForm(request.POST)
+    if "confirm" in request.POST and form.is_valid():
+        return _confirm(request, viewer, pk, form)
     invoice = _invoice_or_404(viewer, pk)
     methods = _methods(viewer)
     if request.method != "POST":
@@ -111,14 +113,11 @@ def invoice_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
             "idempotency_key": uuid.uuid4().hex,
         }
         return _pay_screen(request, invoice, methods, InvoicePayForm(initial=initial), CardForm())
-    form = InvoicePayForm(request.POST)
     new_card = request.POST.get("method") == NEW_CARD
     card_form = CardForm(request.POST) if new_card else CardForm()
     if not form.is_valid() or (new_card and not card_form.is_valid()):
         return _pay_screen(request, invoice, methods, form, card_form, status=400)
     try:
-        if "confirm" in request.POST:
-            return _confirm(request, viewer, invoice, form)
         return _review(request, viewer, invoice, form, card_form)
     except PaymentRefused as refusal:
         form.add_error(None, refusal.message)
@@ -182,14 +181,14 @@ def _card_add(
     return method
 
 
-def _confirm(
-    request: HttpRequest, viewer: Viewer, invoice: Invoice, form: InvoicePayForm
-) -> HttpResponse:
+def _confirm(request: HttpRequest, viewer: Viewer, pk: int, form: InvoicePayForm) -> HttpResponse:
+    """Pay. The payment reads the invoice itself, locked (a stranger's is a 404):
+    the pay screen is read only to show it again when the payment is refused."""
     data = form.cleaned_data
-    method, one_time = _chosen_method(request, viewer, data["method"])
     try:
+        method, one_time = _chosen_method(request, viewer, data["method"])
         payment = invoice_pay(
-            invoice_id=invoice.pk,
+            invoice_id=pk,
             contact=viewer.contact,
             company=viewer.company,
             method=method,
@@ -197,10 +196,16 @@ def _confirm(
             idempotency_key=data["idempotency_key"],
             one_time=one_time,
         )
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+    except PaymentRefused as refusal:
+        form.add_error(None, refusal.message)
+        invoice = _invoice_or_404(viewer, pk)
+        return _pay_screen(request, invoice, _methods(viewer), form, CardForm(), status=400)
     except PaymentUnavailable as problem:
         messages.error(request, problem.message)
         payment = problem.payment
-    return redirect("portal:payment", invoice.pk, payment.pk)
+    return redirect("portal:payment", pk, payment.pk)
 
 
 def _payment_or_404(viewer: Viewer, pk: int, payment_pk: int) -> Payment:
@@ -235,12 +240,10 @@ def payment_retry_view(request: HttpRequest, pk: int, payment_pk: int) -> HttpRe
 @require_http_methods(["GET", "HEAD", "POST"])
 def invoices_pay_all_view(request: HttpRequest) -> HttpResponse:
     viewer = section_or_404(request, Invoice)
-    invoices = invoices_due(visible_invoices(contact=viewer.contact, company=viewer.company))
     property_id = _int(request.GET.get("property", ""))
     prop = None
     if property_id:
         prop = get_object_or_404(visible_properties(contact=viewer.contact), pk=property_id)
-        invoices = invoices.filter(property=prop)
     methods = _methods(viewer)
     form = PayAllForm(request.POST or None, initial={"method": _default_method(methods)})
     if request.method == "POST" and form.is_valid():
@@ -255,17 +258,14 @@ def invoices_pay_all_view(request: HttpRequest) -> HttpResponse:
                 method=method,
                 batch_key=form.cleaned_data["batch_key"],
                 property_id=prop.pk if prop else None,
+                invoice_ids=form.cleaned_data["invoices"],
             )
             return render(request, "portal/invoice_pay_all_done.html", {"results": results})
     if not form.is_bound:
         form.initial["batch_key"] = uuid.uuid4().hex
-    due = list(invoices.select_related("property"))
-    context: dict[str, Any] = {
-        "form": form,
-        "methods": methods,
-        "invoices": due,
-        "total": sum((i.balance for i in due), Decimal(0)),
-        "property": prop,
-    }
+    page = invoices_pay_all_page(
+        contact=viewer.contact, company=viewer.company, property_id=prop.pk if prop else None
+    )
+    context: dict[str, Any] = {"form": form, "methods": methods, "page": page, "property": prop}
     status = 400 if form.is_bound else 200
     return render(request, "portal/invoice_pay_all.html", context, status=status)

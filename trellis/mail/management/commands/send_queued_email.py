@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from trellis.billing.payments import payment_notices_due
 from trellis.inbox.services import inbox_sweep
 from trellis.mail.delivery import DueRun, email_deliver_due
 
@@ -17,8 +18,9 @@ from trellis.mail.delivery import DueRun, email_deliver_due
 class Command(BaseCommand):
     help = (
         "Send the queued email that is due: retries after failed attempts, and email "
-        "whose delivery task was lost; and bring up in the office's inbox the payments "
-        "pending too long and invitations not accepted. With --loop, keep doing it every "
+        "whose delivery task was lost; make the receipts and inbox items of payments "
+        "whose task was lost; and bring up in the office's inbox the payments pending "
+        "too long and invitations not accepted. With --loop, keep doing it every "
         "--interval seconds."
     )
 
@@ -40,6 +42,7 @@ class Command(BaseCommand):
         if not loop:
             self.report(email_deliver_due(limit=limit), quiet_when_idle=False)
             inbox_sweep()
+            payment_notices_due()
             return
 
         # A stop signal ends the loop between two sweeps, never mid-send: an
@@ -56,6 +59,7 @@ class Command(BaseCommand):
                 close_old_connections()  # a long-lived process outlives its connections
                 run = email_deliver_due(limit=limit)
                 inbox_sweep()  # payments pending too long, invitations unanswered
+                payment_notices_due()  # receipts whose task was lost
                 self.report(run, quiet_when_idle=True)
                 if run.total < limit:  # a full batch means more is due: go on at once
                     stopping.wait(interval)
