@@ -85,7 +85,7 @@ MIDDLEWARE = [
     # partly (up to 100 random bytes in each gzip header): Django masks the CSRF
     # token anew in every response, and SameSite=Lax cookies keep other sites'
     # requests from carrying a session to measure.
-    "django.middleware.gzip.GZipMiddleware",
+    "trellis.compression.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from trellis.accounts.models import AccessAttempt, User
+from trellis.security_log import security_event
 
 Kind = AccessAttempt.Kind
 Result = AccessAttempt.Result
@@ -164,3 +165,22 @@ def bad_links_throttled(*, ip: str | None) -> bool:
         created_at__gte=since,
     )
     return bad.count() >= settings.BAD_LINKS_PER_IP_PER_HOUR
+
+
+def bad_link_posted(*, kind: str, ip: str | None, side: str = AccessAttempt.Side.PORTAL) -> None:
+    """A link that does not work was posted (an invitation or a reset, of the
+    portal or the office): it counts towards bad_links_throttled."""
+    attempt_record(kind=kind, side=side, email="", ip=ip, result=Result.BAD_LINK)
+
+
+def link_guessing_stopped(
+    *, kind: str, ip: str | None, side: str = AccessAttempt.Side.PORTAL
+) -> bool:
+    """Whether posts of links from this address are refused for now, someone
+    having posted too many that do not work; a refused post is recorded and is
+    a security event."""
+    if not bad_links_throttled(ip=ip):
+        return False
+    attempt_record(kind=kind, side=side, email="", ip=ip, result=Result.THROTTLED)
+    security_event("link.throttled", outcome="refused", kind=kind, side=side)
+    return True

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from trellis.accounts.attempts import attempt_record, bad_links_throttled
+from trellis.accounts.attempts import bad_link_posted, link_guessing_stopped
 from trellis.accounts.models import AccessAttempt, AccessToken
 from trellis.accounts.staff import staff_members
 from trellis.accounts.staff_passwords import (
@@ -28,7 +28,6 @@ from trellis.accounts.tokens import TokenInvalid, token_find
 from trellis.office.forms.staff_password import PasswordForgotForm, PasswordSetForm
 from trellis.office.guard import staff_button, staff_of
 from trellis.request_context import client_ip
-from trellis.security_log import security_event
 
 LINK = AccessAttempt.Kind.RESET_LINK
 OFFICE = AccessAttempt.Side.OFFICE
@@ -54,7 +53,9 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_set(request: HttpRequest, token: str) -> HttpResponse:
     # A GET only shows the form; mail scanners that open links use nothing up.
-    if request.method == "POST" and bad_links_throttled(ip=client_ip(request)):
+    if request.method == "POST" and link_guessing_stopped(
+        kind=LINK, side=OFFICE, ip=client_ip(request)
+    ):
         return _link_refused(request, status=429)
     try:
         link = token_find(raw=token, purpose=AccessToken.Purpose.STAFF_PASSWORD)
@@ -80,12 +81,8 @@ def _link_refused(request: HttpRequest, *, status: int = 404) -> HttpResponse:
     """A link that does not work, answered like the portal's: 404, one page
     for every reason. A POST of one is recorded, and too many from one address
     in an hour are refused for a while (429: someone is guessing links)."""
-    if request.method == "POST":
-        throttled = status == 429
-        result = AccessAttempt.Result.THROTTLED if throttled else AccessAttempt.Result.BAD_LINK
-        attempt_record(kind=LINK, side=OFFICE, email="", ip=client_ip(request), result=result)
-        if throttled:
-            security_event("link.throttled", outcome="refused", kind=LINK, side=OFFICE)
+    if request.method == "POST" and status != 429:  # a refused post is recorded already
+        bad_link_posted(kind=LINK, side=OFFICE, ip=client_ip(request))
     context = {"title": "This link no longer works", "throttled": status == 429}
     return render(request, "office/account/password_link_invalid.html", context, status=status)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from trellis.accounts.attempts import attempt_record, bad_links_throttled
+from trellis.accounts.attempts import bad_link_posted, link_guessing_stopped
 from trellis.accounts.devices import device_remember
 from trellis.accounts.invitations import (
     INVITATION_NO_LONGER_VALID,
@@ -68,15 +68,13 @@ def _link_refused(request: HttpRequest, *, kind: str, message: StrOrPromise = ""
     one address in an hour and its posts are refused for a while (someone is
     guessing links), see _links_throttled."""
     if request.method == "POST":
-        attempt_record(kind=kind, email="", ip=client_ip(request), result=Result.BAD_LINK)
+        bad_link_posted(kind=kind, ip=client_ip(request))
     return render(request, "portal/link_invalid.html", {"message": message}, status=404)
 
 
 def _links_throttled(request: HttpRequest, *, kind: str) -> HttpResponse | None:
-    if request.method != "POST" or not bad_links_throttled(ip=client_ip(request)):
+    if request.method != "POST" or not link_guessing_stopped(kind=kind, ip=client_ip(request)):
         return None
-    attempt_record(kind=kind, email="", ip=client_ip(request), result=Result.THROTTLED)
-    security_event("link.throttled", outcome="refused", kind=kind)
     message = _(
         "Too many links that do not work were used from your network. Wait an hour and "
         "try again, or ask the company for a new link."
