@@ -34,7 +34,7 @@ import django
 
 django.setup()
 
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from trellis.accounts.models import User  # noqa: E402
@@ -278,12 +278,23 @@ def build(scale: float) -> dict[str, object]:
     }
 
 
+def statistics_gathered() -> None:
+    """What autovacuum does within minutes of bulk inserts on a real server, done
+    at once: the planner's statistics (without them it guesses one row where
+    there are a thousand) and the visibility map (an index-only scan reads the
+    table for every row of a page not marked all-visible)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Build issue 12's dataset in bulk.")
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
     started = time.monotonic()
     built = build(args.scale)
+    statistics_gathered()
     built["seconds"] = round(time.monotonic() - started, 1)
     print(json.dumps(built))
 

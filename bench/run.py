@@ -169,6 +169,7 @@ class Load:
     path: str
     script: str = ""
     cookies: str = ""
+    on_bare: bool = False  # the bare project's own page, as a reference
 
 
 @dataclass
@@ -186,6 +187,15 @@ class Result:
 
 
 def wrk(port: int, load: Load, *, connections: int, duration: int, folder: str) -> Result:
+    command = wrk_command(port, load, connections=connections, duration=duration, folder=folder)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    drain(port)
+    return wrk_result(load, done.returncode, done.stdout, done.stderr, duration)
+
+
+def wrk_command(
+    port: int, load: Load, *, connections: int, duration: int, folder: str
+) -> list[str]:
     command = [
         "wrk",
         f"--threads={min(2, connections)}",
@@ -201,11 +211,12 @@ def wrk(port: int, load: Load, *, connections: int, duration: int, folder: str) 
         script.write_text(load.script)
         command += ["--script", str(script)]
     command.append(f"http://127.0.0.1:{port}{load.path}")
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    drain(port)
-    out = done.stdout
-    if done.returncode or done.stderr.strip():
-        raise SystemExit(f"wrk failed on {load.name}:\n{out}\n{done.stderr}")
+    return command
+
+
+def wrk_result(load: Load, returncode: int, out: str, err: str, duration: int) -> Result:
+    if returncode or err.strip():
+        raise SystemExit(f"wrk failed on {load.name}:\n{out}\n{err}")
     return Result(
         rps=float(_found(r"Requests/sec:\s+([\d.]+)", out)),
         p50_ms=_ms(_found(r"\s50%\s+([\d.]+\w+)", out)),
@@ -317,6 +328,40 @@ def warm_up_posts(port: int, customer: Browser, data: dict[str, Any]) -> None:
         signed_in(port, data["email"], data["password"])
 
 
+BARE_SIGNED_IN = "bare Django, signed in"
+
+
+def bare_signed_in_session(bare_env: dict[str, str]) -> str:
+    """Migrate the bare project's database and sign a user in: the session key.
+    The reference for every signed-in page: Django's own session and user,
+    read from PostgreSQL on each request, and the bare page."""
+    python(bare_env, "-m", "django", "migrate", "--noinput", "--verbosity", "0")
+    return python(
+        bare_env,
+        "-c",
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
+        "from django.contrib.auth.models import User\n"
+        "from django.contrib.sessions.backends.db import SessionStore\n"
+        "user = User.objects.create_user('bench', password=None)\n"
+        "session = SessionStore()\n"
+        "session[SESSION_KEY] = str(user.pk)\n"
+        "session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]\n"
+        "session[HASH_SESSION_KEY] = user.get_session_auth_hash()\n"
+        "session.create()\n"
+        "print(session.session_key)",
+    ).strip()
+
+
+def flush_redis(url: str) -> None:
+    """Empty the benchmark's Redis database: no cached company or session of a
+    run before."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 def load_average() -> str:
     return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
@@ -329,6 +374,13 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--only", default="", help="measure only the pages whose name contains this"
+    )
+    parser.add_argument(
+        "--redis",
+        default="",
+        metavar="URL",
+        help="run Trellis with this REDIS_URL (a database of the benchmark's own: it is "
+        "flushed), as the README's several-servers layout does",
     )
     parser.add_argument(
         "--source",
@@ -348,9 +400,14 @@ def main() -> int:
     with (
         tempfile.TemporaryDirectory(prefix="trellis-bench-run-") as folder,
         ScratchDatabase(url, name=f"trellis_bench_run_{os.getpid()}") as database,
+        ScratchDatabase(url, name=f"trellis_bench_bare_{os.getpid()}") as bare_database,
     ):
         source = args.source.resolve()
         env = production_env(database.url or "", folder, source)
+        if args.redis:
+            env["REDIS_URL"] = args.redis
+            flush_redis(args.redis)
+            print(f"Trellis with REDIS_URL={args.redis}")
         python(env, "-m", "trellis.manage", "migrate", "--noinput", "--verbosity", "0")
         # As a deployment does: pages name the hashed static files of the manifest.
         python(env, "-m", "trellis.manage", "collectstatic", "--noinput", "--verbosity", "0")
@@ -372,7 +429,13 @@ def main() -> int:
         queries = json.loads(
             python(env, str(BENCH / "page_queries.py"), json.dumps(data), json.dumps(pages))
         )
-        bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bare.settings"}
+        bare_env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bare.settings",
+            "PYTHONPATH": str(BENCH),
+            "BARE_DATABASE_URL": bare_database.url or "",
+        }
+        bare_session = bare_signed_in_session(bare_env)
         with (
             open(Path(folder) / "gunicorn.log", "wb") as log,
             gunicorn(env, "trellis.wsgi:application", pythonpath=source, log=log) as trellis_port,
@@ -386,7 +449,9 @@ def main() -> int:
             warm_up_posts(trellis_port, customer, data)
             anonymous = Browser(trellis_port)
             anonymous.request("GET", "/sign-in/")
-            loads = [Load(name, path, cookies=customer.cookie_header()) for name, path in pages]
+            bare_cookie = f"sessionid={bare_session}"
+            loads = [Load(BARE_SIGNED_IN, "/signed-in/", cookies=bare_cookie, on_bare=True)]
+            loads += [Load(name, path, cookies=customer.cookie_header()) for name, path in pages]
             loads.append(
                 Load(
                     "paying an invoice",
@@ -403,6 +468,15 @@ def main() -> int:
             )
             loads = [load for load in loads if args.only in load.name]
             results = measure(args, loads, bare_port, trellis_port, folder, customer)
+            by_name = {load.name: load for load in loads}
+            if "dashboard /" in by_name and "invoice PDF (30 lines)" in by_name:
+                with_pdf_downloads(
+                    args,
+                    trellis_port,
+                    folder,
+                    by_name["dashboard /"],
+                    by_name["invoice PDF (30 lines)"],
+                )
             payments = rows(
                 env,
                 "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n"
@@ -440,13 +514,14 @@ def measure(
             raise SystemExit(f"The customer's session no longer opens the dashboard ({status})")
         for load in loads:
             base = wrk(bare_port, bare, **options)
-            page = wrk(trellis_port, load, **options)
+            port = bare_port if load.on_bare else trellis_port
+            page = wrk(port, load, **options)
             if page.requests < 2 * args.connections:
                 # Too few answers to count on (a slow page: PDFs, payments, sign-ins):
                 # once more, long enough for about four answers a connection.
                 wanted = 4 * args.connections / max(page.rps, 0.1)
                 longer = min(math.ceil(wanted), 8 * args.duration)
-                page = wrk(trellis_port, load, **{**options, "duration": longer})
+                page = wrk(port, load, **{**options, "duration": longer})
             results[load.name].append((base, page))
             print(
                 f"  {load.name:27} {page.line}   bare {base.rps:7.0f} req/s"
@@ -455,6 +530,37 @@ def measure(
             )
         print(f"  load average after the round {load_average()}")
     return results
+
+
+def with_pdf_downloads(
+    args: argparse.Namespace, trellis_port: int, folder: str, dashboard: Load, pdf: Load
+) -> None:
+    """The dashboard alone, then while 16 connections download the 30-line
+    invoice's PDF, for `--rounds` rounds: how much the downloads slow it."""
+    options = {"connections": args.connections, "duration": args.duration, "folder": folder}
+    print(f"\n{dashboard.name} while 16 connections download {pdf.name}")
+    drops = []
+    for number in range(1, args.rounds + 1):
+        alone = wrk(trellis_port, dashboard, **options)
+        downloads = subprocess.Popen(  # noqa: S603
+            wrk_command(
+                trellis_port, pdf, connections=16, duration=args.duration + 2, folder=folder
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1)  # the downloads are under way before the dashboard is measured
+        beside = wrk(trellis_port, dashboard, **options)
+        out, err = downloads.communicate()
+        drain(trellis_port)
+        pdfs = wrk_result(pdf, downloads.returncode, out, err, args.duration + 2)
+        drops.append(100 * (1 - beside.rps / alone.rps))
+        print(
+            f"  round {number}: alone {alone.line}; beside the downloads {beside.line}"
+            f" ({drops[-1]:.0f} % slower); PDFs {pdfs.rps:.1f} req/s  {pdfs.errors}"
+        )
+    print(f"  median: the downloads take {statistics.median(drops):.0f} % off the dashboard")
 
 
 def summary(

@@ -263,25 +263,60 @@ EMAIL_SENDING_TIMEOUT_MINUTES = env_int("EMAIL_SENDING_TIMEOUT_MINUTES", default
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_DEPTH = env_int("IMPORT_MAX_DEPTH", default=20)
 
+# Beyond one machine: REDIS_URL (redis://host:6379/0, a database of this
+# installation's own) holds what every app server and worker must share. The
+# cache moves there from each process's memory, sessions are read from it and
+# kept in the database too (cached_db: a flushed or restarted Redis signs
+# nobody out), the company's settings are cached there (trellis.company.cache),
+# and tasks queue there for `trellis rqworker` (TASKS_BACKEND=rq, its default).
+# Without it, all of this stays in the one process and its database.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "trellis",
+        }
+    }
+
 # Background tasks, through the Tasks API (django-tasks, Django 6's django.tasks).
-# TASKS_BACKEND=immediate (the default: development, tests, demo) runs a task in
-# the process that enqueues it, after the transaction commits.
+# TASKS_BACKEND=immediate (the default without REDIS_URL: development, tests,
+# demo) runs a task in the process that enqueues it, after the transaction commits.
 # TASKS_BACKEND=database queues tasks in the database (django-tasks-db) for
 # workers started with `trellis db_worker`.
-# With either, run `trellis send_queued_email --loop` too: it retries failed
+# TASKS_BACKEND=rq (the default with REDIS_URL) queues them in Redis
+# (django-tasks-rq) for any number of workers started with
+# `trellis rqworker --job-class django_tasks_rq.Job --with-scheduler`.
+# With any of them, run `trellis send_queued_email --loop` too: it retries failed
 # email when the backend cannot defer a task, and sends any whose task was lost.
-TASKS_BACKEND = env_str("TASKS_BACKEND", default="immediate")
+TASKS_BACKEND = env_str("TASKS_BACKEND", default="rq" if REDIS_URL else "immediate")
 if TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 elif TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     INSTALLED_APPS.append("django_tasks_db")
+elif TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=rq queues tasks in Redis: set REDIS_URL too (redis://host:6379/0)."
+        )
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 else:
     raise ImproperlyConfigured(
-        f"TASKS_BACKEND={TASKS_BACKEND!r} is not a task backend: use immediate or database."
+        f"TASKS_BACKEND={TASKS_BACKEND!r} is not a task backend: use immediate, database or rq."
     )
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database; with REDIS_URL they are read from Redis first
+# (cached_db), and every write goes to both. Ending a user's sessions must
+# therefore go through trellis.accounts.sessions, which clears the cache too.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 # A session ends after this long without a request, and this long after sign-in
 # whatever happens (trellis.accounts.middleware).
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", default=60)

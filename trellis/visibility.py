@@ -28,6 +28,7 @@ closed request is still shown, under Closed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -36,6 +37,7 @@ from django.db.models import Model, Q, QuerySet
 from trellis.billing.models import Invoice
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property, PropertyContact
+from trellis.documents.models import PUBLISHED
 from trellis.issues.models import Comment, Issue
 from trellis.proposals.models import Proposal
 
@@ -68,6 +70,22 @@ class Verdict:
 # --- the rules -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ContactProperties:
+    """The properties a contact is Primary or Billing contact of, read already
+    in this request (what visible_properties gave): the document lists given
+    them filter on the ids themselves instead of a subquery of this rule, which
+    was half the Python cost of the dashboard's queries, built again in each."""
+
+    contact_id: int
+    ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, contact: Contact, properties: Iterable[Property]) -> ContactProperties:
+        """`properties`: what visible_properties(contact=contact) gave, all of it."""
+        return cls(contact_id=contact.pk, ids=tuple(p.pk for p in properties))
+
+
 class PropertyRole:
     """The contact is the property's Primary or Billing contact."""
 
@@ -80,8 +98,18 @@ class PropertyRole:
         )
 
     @classmethod
-    def q(cls, contact: Contact, *, path: str = "property") -> Q:
-        return Q(**{f"{path}__in": cls.property_ids(contact)})
+    def q(
+        cls,
+        contact: Contact,
+        *,
+        path: str = "property",
+        properties: ContactProperties | None = None,
+    ) -> Q:
+        if properties is None:
+            return Q(**{f"{path}__in": cls.property_ids(contact)})
+        if properties.contact_id != contact.pk:
+            raise ValueError("These are another contact's properties")
+        return Q(**{f"{path}__in": properties.ids})
 
     @classmethod
     def failure(cls, contact: Contact, prop: Property) -> Failure | None:
@@ -134,7 +162,7 @@ class Published:
 
     @staticmethod
     def q() -> Q:
-        return Q(printed_at__isnull=False) | Q(emailed_at__isnull=False)
+        return PUBLISHED
 
     @classmethod
     def failure(cls, document: Proposal | Invoice) -> Failure | None:
@@ -218,22 +246,34 @@ def visible_properties(*, contact: Contact) -> QuerySet[Property]:
     return Property.objects.filter(pk__in=PropertyRole.property_ids(contact))
 
 
-def _documents(model: type[M], contact: Contact, company: Company) -> QuerySet[M]:
+def _documents(
+    model: type[M], contact: Contact, company: Company, properties: ContactProperties | None
+) -> QuerySet[M]:
     if not SectionOn.is_on(company, model):
         return model._default_manager.none()
-    return model._default_manager.filter(PropertyRole.q(contact))
+    return model._default_manager.filter(PropertyRole.q(contact, properties=properties))
 
 
-def visible_proposals(*, contact: Contact, company: Company) -> QuerySet[Proposal]:
-    return _documents(Proposal, contact, company).filter(Published.q(), StatusShown.q(Proposal))
+def visible_proposals(
+    *, contact: Contact, company: Company, properties: ContactProperties | None = None
+) -> QuerySet[Proposal]:
+    return _documents(Proposal, contact, company, properties).filter(
+        Published.q(), StatusShown.q(Proposal)
+    )
 
 
-def visible_invoices(*, contact: Contact, company: Company) -> QuerySet[Invoice]:
-    return _documents(Invoice, contact, company).filter(Published.q(), StatusShown.q(Invoice))
+def visible_invoices(
+    *, contact: Contact, company: Company, properties: ContactProperties | None = None
+) -> QuerySet[Invoice]:
+    return _documents(Invoice, contact, company, properties).filter(
+        Published.q(), StatusShown.q(Invoice)
+    )
 
 
-def visible_issues(*, contact: Contact, company: Company) -> QuerySet[Issue]:
-    return _documents(Issue, contact, company).filter(IncludeClient.q())
+def visible_issues(
+    *, contact: Contact, company: Company, properties: ContactProperties | None = None
+) -> QuerySet[Issue]:
+    return _documents(Issue, contact, company, properties).filter(IncludeClient.q())
 
 
 def visible_comments(*, issue: Issue) -> QuerySet[Comment]:

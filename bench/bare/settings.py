@@ -1,6 +1,9 @@
 """The baseline of bench/run.py: what `django-admin startproject` makes in Django
 5.2 (its apps and middleware, unchanged), DEBUG off, and one view. Nothing here
-touches the database: SQLite is named only because startproject names it."""
+touches the database: SQLite is named only because startproject names it.
+The second view, /signed-in/, is the same page behind login_required: Django's
+own floor for a page a signed-in user opens (a session and a user read from
+the database on every request), with BARE_DATABASE_URL."""
 
 import os
 import tempfile
@@ -53,6 +56,22 @@ DATABASES = {
         "NAME": Path(tempfile.gettempdir()) / "trellis-bench-bare.sqlite3",
     }
 }
+# The signed-in reference of bench/run.py: Django's own sessions and users in a
+# PostgreSQL database of the benchmark's, with persistent connections as
+# Trellis has them in production.
+if os.environ.get("BARE_DATABASE_URL"):
+    from urllib.parse import urlsplit
+
+    _url = urlsplit(os.environ["BARE_DATABASE_URL"])
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": _url.path.lstrip("/"),
+        "USER": _url.username or "",
+        "HOST": _url.hostname or "",
+        "PORT": str(_url.port or 5432),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

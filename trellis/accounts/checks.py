@@ -20,7 +20,11 @@ def tasks_run_in_a_worker(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             "TASKS_BACKEND=immediate runs password-reset and email work inside the "
             "request: how long forgot password takes then tells which emails have "
             "an account, and a slow mail server slows every page that sends email.",
-            hint="Set TASKS_BACKEND=database and run `trellis db_worker` beside the web server.",
+            hint=(
+                "Set TASKS_BACKEND=database and run `trellis db_worker` beside the web "
+                "server, or set REDIS_URL and run `trellis rqworker --job-class "
+                "django_tasks_rq.Job --with-scheduler` (README: On several machines)."
+            ),
             id="trellis.W001",
         )
     ]

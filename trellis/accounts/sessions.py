@@ -8,10 +8,14 @@ So the moment an account stops being active, its sessions are deleted.
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django.db import transaction
 from django.utils import timezone
 
 from trellis.accounts.models import User
@@ -23,10 +27,11 @@ _WAS_ACTIVE = "_trellis_was_active"
 def account_sessions_end(*, user: User) -> int:
     """Delete every session signed in as `user`; how many there were.
 
-    Sessions live in the database (SESSION_ENGINE is the db backend) without a
-    column saying whose they are, so each unexpired one is read: at most
-    SESSION_MAX_HOURS of sign-ins, and this runs only when an account is
-    deactivated.
+    Sessions live in the database without a column saying whose they are, so
+    each unexpired one is read: at most SESSION_MAX_HOURS of sign-ins, and
+    this runs only when an account is deactivated or its password reset. With
+    REDIS_URL they are read from the cache first (cached_db), so they are
+    deleted there too.
     """
     user_id = str(user.pk)
     theirs = [
@@ -37,7 +42,22 @@ def account_sessions_end(*, user: User) -> int:
         if session.get_decoded().get(SESSION_KEY) == user_id
     ]
     deleted, _ = Session.objects.filter(session_key__in=theirs).delete()
+    _forget_cached(theirs)
     return deleted
+
+
+def _forget_cached(session_keys: list[str]) -> None:
+    """Delete the sessions' cached copies, now and again once the deletion
+    commits: until then a request could read one from the database and cache it
+    again. (One still signed in as an inactive account is refused all the same,
+    and its next write, within a minute of use, fails on the missing row.)"""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not session_keys or not hasattr(store, "cache_key_prefix"):
+        return  # the db backend: the database is the only copy
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    keys = [store.cache_key_prefix + key for key in session_keys]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 
 def note_deactivation(sender: type[User], instance: User, **kwargs: Any) -> None:

@@ -11,7 +11,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trellis.documents.models import LineItem, PublishedDocument, money_field
+from trellis.documents.models import PUBLISHED, LineItem, PublishedDocument, money_field
 
 
 class Invoice(PublishedDocument):
@@ -59,6 +59,13 @@ class Invoice(PublishedDocument):
         indexes = [
             models.Index(fields=["property", "status", "due_on"], name="invoice_property_status"),
             models.Index(fields=["property", "status", "paid_at"], name="invoice_property_paid"),
+            # The portal's invoices due, first ones and totals, read from the
+            # index alone (trellis.slices; trellis/portal/tests/test_query_plans.py).
+            models.Index(
+                fields=["property", "status", "due_on", "id", "total", "amount_paid"],
+                condition=PUBLISHED,
+                name="invoice_published_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Window
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.utils import timezone
 
 from trellis.billing.models import Invoice
+from trellis.slices import first_rows
 
 # The portal keeps recently paid invoices apart from the whole paid history.
 RECENTLY_PAID = timedelta(days=183)
@@ -29,13 +30,9 @@ def invoices_due_first(
     invoices: QuerySet[Invoice], *, first: int
 ) -> tuple[list[Invoice], int, Decimal]:
     """The `first` of these invoices due soonest, how many are due, and what is
-    left to pay on the due ones, in one query: window totals are taken over
-    every due invoice before the LIMIT."""
-    due = invoices_due(invoices).annotate(
-        due_count=Window(Count("pk")), due_balance=Window(Sum(BALANCE))
+    left to pay on the due ones, in one query (trellis.slices)."""
+    shown, totals = first_rows(
+        invoices_due(invoices), first=first, count=Count("pk"), balance=Sum(BALANCE)
     )
-    shown = list(due[:first])
-    if not shown:
-        return [], 0, Decimal("0.00")
-    totals = shown[0]
-    return [*shown], totals.due_count, Decimal(totals.due_balance).quantize(Decimal("0.01"))
+    balance = Decimal(totals["balance"] or 0).quantize(Decimal("0.01"))
+    return shown, totals["count"], balance

@@ -1,10 +1,27 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import RegexValidator
 from django.db import models
 
+from trellis.company.cache import (
+    company_cache_forget,
+    company_cache_key,
+    company_cache_put,
+    company_cached,
+)
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #2f6b3a.")
 currency_code = RegexValidator(r"^[A-Z]{3}$", "Enter a three-letter ISO currency code, like USD.")
+
+
+class CompanyQuerySet(models.QuerySet["Company"]):
+    def update(self, **kwargs: Any) -> int:
+        # An update sends no post_save: it tells the cache itself.
+        updated = super().update(**kwargs)
+        company_cache_forget()
+        return updated
 
 
 class Company(models.Model):
@@ -42,6 +59,8 @@ class Company(models.Model):
     requests_enabled = models.BooleanField("Requests section on", default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CompanyQuerySet.as_manager()
+
     class Meta:
         verbose_name = "company settings"
         verbose_name_plural = "company settings"
@@ -54,7 +73,15 @@ class Company(models.Model):
 
     @classmethod
     def load(cls) -> Company:
-        company, _ = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+        """The row, created with the defaults the first time. Read from the
+        cache where every process shares it (trellis.company.cache), from the
+        database otherwise and inside a transaction."""
+        key = company_cache_key()
+        company = company_cached(key) if key else None
+        if company is None:
+            company, _ = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+            if key:
+                company_cache_put(key, company)
         return company
 
     def sends_for_domain(self, domain: str) -> bool:

@@ -23,6 +23,12 @@ def money_field(verbose_name: str | None = None, **kwargs: object) -> models.Dec
     return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)  # type: ignore[arg-type]
 
 
+# The portal shows a document once it is printed or emailed: the filter of
+# trellis.visibility.Published, and the condition of the partial indexes the
+# portal's lists read (an index is used only where its condition is the filter's).
+PUBLISHED = models.Q(printed_at__isnull=False) | models.Q(emailed_at__isnull=False)
+
+
 class PublishedDocument(models.Model):
     """A document that appears in the portal once printed or emailed, never before."""
 

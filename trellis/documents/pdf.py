@@ -157,9 +157,10 @@ class PdfSource:
     company: Company
 
 
-def document_source(*, document: Document) -> PdfSource:
-    """The template and context of a document's PDF, in the active language."""
-    company = Company.load()
+def document_source(*, document: Document, company: Company | None = None) -> PdfSource:
+    """The template and context of a document's PDF, in the active language;
+    `company`: the company read already in this request, if it was."""
+    company = company or Company.load()
     colour = _brand_colour(company)
     recipient = document_recipient(document=document)
     context: dict[str, Any] = {

@@ -42,6 +42,7 @@ from django.db.models.fields.files import FieldFile
 from django.template.loader import get_template
 from django.utils import timezone
 
+from trellis.company.models import Company
 from trellis.documents.pdf import (
     PDF_TEMPLATES,
     PdfSource,
@@ -66,13 +67,13 @@ UNSHOWN_FIELDS = frozenset({"printed_at", "emailed_at", "updated_at"})
 FOLDER = "documents/pdf"
 
 
-def stored_document_pdf(*, document: Document) -> bytes:
+def stored_document_pdf(*, document: Document, company: Company | None = None) -> bytes:
     """The document's PDF, in the active language: read from storage, or
     rendered and stored when this version of the document has none yet.
 
     Load the document through trellis.visibility before showing the PDF to a
     customer: storage knows nothing of who may see it."""
-    source = document_source(document=document)
+    source = document_source(document=document, company=company)
     name = stored_name(document=document, source=source)
     try:
         with default_storage.open(name, "rb") as stored:

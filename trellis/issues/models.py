@@ -71,6 +71,12 @@ class Issue(models.Model):
             models.Index(
                 fields=["property", "include_client", "status"], name="issue_property_visible"
             ),
+            # The portal's newest open requests from the index alone (trellis.slices).
+            models.Index(
+                fields=["property", "status", "created_at", "id"],
+                condition=models.Q(include_client=True),
+                name="issue_shown_newest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

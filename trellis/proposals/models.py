@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from trellis.documents.models import LineItem, PublishedDocument, money
+from trellis.documents.models import PUBLISHED, LineItem, PublishedDocument, money
 
 
 class Proposal(PublishedDocument):
@@ -63,7 +63,15 @@ class Proposal(PublishedDocument):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["property", "status"], name="proposal_property_status")]
+        indexes = [
+            models.Index(fields=["property", "status"], name="proposal_property_status"),
+            # The portal's newest pending proposals from the index alone (trellis.slices).
+            models.Index(
+                fields=["property", "status", "created_at", "id"],
+                condition=PUBLISHED,
+                name="proposal_published_newest",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,8 +11,9 @@ from django.views.decorators.http import require_GET
 
 from trellis.billing.models import Invoice
 from trellis.billing.selectors import invoices_due, invoices_paid
-from trellis.portal.decorators import customer_required, section_or_404
+from trellis.portal.decorators import customer_required, section_or_404, viewer_of
 from trellis.portal.pdf import pdf_response
+from trellis.slices import DeferredJoinPaginator
 from trellis.visibility import visible_invoices
 
 TABS = {
@@ -40,7 +40,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         invoices = invoices_due(invoices)
     else:
         invoices = invoices_paid(invoices, recent=tab == "recent")
-    page = Paginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(invoices, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "tab": tab, "tabs": TABS, "today": timezone.localdate()}
     return render(request, "portal/invoice_list.html", context)
 
@@ -67,4 +67,4 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @customer_required
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return pdf_response(_invoice_or_404(request, pk))
+    return pdf_response(_invoice_or_404(request, pk), viewer_of(request).company)

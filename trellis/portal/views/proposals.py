@@ -16,7 +16,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,6 +30,7 @@ from trellis.portal.templatetags.portal import money
 from trellis.proposals import services
 from trellis.proposals.models import Proposal, ProposalItem
 from trellis.request_context import client_ip
+from trellis.slices import DeferredJoinPaginator
 from trellis.visibility import visible_proposals
 
 PER_PAGE = 20
@@ -140,12 +140,13 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         **{key: Count("pk", filter=Q(status=s)) for key, (s, _l, _o) in TABS.items()}
     )
     tabs = {key: f"{label} ({counts[key]})" for key, (_s, label, _o) in TABS.items()}
-    page = Paginator(
+    page = DeferredJoinPaginator(
         proposals.filter(status=status)
         .select_related("property")
         .prefetch_related("items")  # for each one's total: one query for the page
         .order_by(*ordering),
         PER_PAGE,
+        count=counts[tab],
     ).get_page(request.GET.get("page"))
     return render(request, "portal/proposal_list.html", {"page": page, "tab": tab, "tabs": tabs})
 
@@ -198,7 +199,8 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     # pdf_response imports the renderer (WeasyPrint) when a PDF is asked for.
-    return pdf_response(_proposal_or_404(section_or_404(request, Proposal), pk))
+    viewer = section_or_404(request, Proposal)
+    return pdf_response(_proposal_or_404(viewer, pk), viewer.company)
 
 
 @customer_required(changes=True)

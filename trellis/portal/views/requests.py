@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -33,6 +32,7 @@ from trellis.issues.responses import photo_response
 from trellis.issues.selectors import issues_by_last_public_activity, issues_closed, issues_open
 from trellis.issues.services import RequestNotVisible, request_comment, request_open
 from trellis.portal.decorators import customer_required, section_or_404, viewer_of
+from trellis.slices import DeferredJoinPaginator
 from trellis.visibility import visible_comments, visible_issues, visible_properties
 
 PER_PAGE = 20
@@ -148,7 +148,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         tab = "open"
     issues = _visible(request).select_related("property")
     issues = issues_open(issues) if tab == "open" else issues_closed(issues)
-    page = Paginator(issues_by_last_public_activity(issues), PER_PAGE).get_page(
+    page = DeferredJoinPaginator(issues_by_last_public_activity(issues), PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(request, "portal/request_list.html", {"page": page, "tab": tab, "tabs": TABS})
