@@ -38,13 +38,13 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from trellis.accounts.models import User  # noqa: E402
-from trellis.billing.gateways.base import CardDetails  # noqa: E402
 from trellis.billing.models import Invoice, InvoiceLine, Payment  # noqa: E402
 from trellis.billing.payment_methods import payment_method_add  # noqa: E402
 from trellis.company.models import Company  # noqa: E402
 from trellis.customers.models import Contact, Property, PropertyContact  # noqa: E402
 from trellis.issues.models import Issue  # noqa: E402
 from trellis.proposals.models import Proposal, ProposalItem  # noqa: E402
+from trellis.sandbox_processor.testing import sandbox_token  # noqa: E402
 
 BATCH = 5000
 CUSTOMER_EMAIL = "bench.customer@example.com"
@@ -246,13 +246,8 @@ def build(scale: float) -> dict[str, object]:
         account.save()
     method = payment_method_add(
         contact=customer,
-        card=CardDetails(
-            number="4242424242424242",
-            exp_month=12,
-            exp_year=2035,
-            cvv="123",
-            holder_name="Maria Lopez",
-        ),
+        token=sandbox_token("4242424242424242", exp_year=2035),
+        holder_name="Maria Lopez",
         saved_by=None,
         make_default=True,
     )

@@ -38,6 +38,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from production_like import PRODUCTION_LIKE
 from scratch_database import ScratchDatabase, server_database_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,8 +219,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="trellis-bench-forgot-") as folder:
         env = {
             **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
+            **PRODUCTION_LIKE,
             "ALLOWED_HOSTS": "127.0.0.1",
             "TRELLIS_DATA_DIR": folder,
             "TASKS_BACKEND": args.tasks,

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from production_like import PRODUCTION_LIKE
 from scratch_database import ScratchDatabase, server_database_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,8 +252,7 @@ class Database:
         # Production settings (DEBUG off: no query log kept), as a real import runs.
         self.env = {
             **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-not-a-secret",
+            **PRODUCTION_LIKE,
             "TRELLIS_DATA_DIR": str(folder / "data"),
         }
         self.env.pop("DATABASE_URL", None)

@@ -44,6 +44,7 @@ from urllib.parse import urlencode, urlsplit
 
 from forgot_password_timing import Browser as FormBrowser
 from forgot_password_timing import free_port, wait_until_up
+from production_like import PRODUCTION_LIKE
 from scratch_database import ScratchDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,8 +66,7 @@ def production_env(database_url: str, folder: str, source: Path) -> dict[str, st
     env.update(
         {
             "PYTHONPATH": str(source),
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
+            **PRODUCTION_LIKE,
             "ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(Path(folder) / "media"),

@@ -44,22 +44,28 @@ class HtmlContentSecurityPolicyMiddleware(CSPMiddleware):
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
+def processor_allowed(response: HttpResponseBase) -> HttpResponseBase:
+    """Let this page load the payment processor's own scripts and frames: its
+    card fields and its bank prompt live on its origin, so the card number
+    never reaches Trellis. Only pages that show one of those call it."""
+    origins = list(get_gateway().script_origins)
+    if origins:
+        # frame-src and connect-src are not in the base policy (they fall
+        # back to default-src 'self'), so naming them here must keep 'self'.
+        response._csp_update = {  # type: ignore[attr-defined]
+            "script-src": origins,
+            "frame-src": [SELF, *origins],
+            "connect-src": [SELF, *origins],
+        }
+    return response
+
+
 def card_entry_page(view: View) -> View:
-    """Let the page where a card is typed load the payment processor's own
-    scripts and frames (its card fields live on its origin, so the card number
-    never reaches Trellis). Every other page keeps the processor out."""
+    """A page where a card is typed: it may load the processor (see
+    `processor_allowed`). Every other page keeps the processor out."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = view(request, *args, **kwargs)
-        origins = list(get_gateway().script_origins)
-        if origins:
-            # frame-src is not in the base policy (it falls back to
-            # default-src 'self'), so naming it here must keep 'self'.
-            response._csp_update = {  # type: ignore[attr-defined]
-                "script-src": origins,
-                "frame-src": [SELF, *origins],
-            }
-        return response
+        return processor_allowed(view(request, *args, **kwargs))
 
     return cast(View, wrapped)

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "trellis.inbox",
     "trellis.portal",
     "trellis.office",
+    "trellis.sandbox_processor",
+    "trellis.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +207,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Static files both UIs use (the card-entry glue of trellis/templates/card_entry).
+STATICFILES_DIRS = [BASE_DIR / "trellis" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # `trellis collectstatic` names each file by its content's hash
@@ -217,10 +221,53 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
-# The payment processor behind trellis.billing.gateways; the built-in sandbox by default.
-PAYMENT_GATEWAY = env_str(
-    "PAYMENT_GATEWAY", default="trellis.billing.gateways.sandbox.SandboxGateway"
-)
+# The payment processor behind trellis.billing.gateways: "sandbox" (built in,
+# test cards only, the default) or "stripe".
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", default="sandbox")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Where the stripe library sends its requests; the tests point it at their
+# local stand-in for Stripe's API (trellis/testing/stripe_api.py).
+STRIPE_API_BASE = "https://api.stripe.com"
+if PAYMENT_GATEWAY == "stripe":
+    missing = [
+        name
+        for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+        if not globals()[name]
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            f"PAYMENT_GATEWAY=stripe needs {', '.join(missing)}: copy them from the Stripe "
+            "dashboard (README: Taking card payments with Stripe)."
+        )
+# The sandbox processor (trellis/sandbox_processor) takes no real money. With
+# DEBUG off it runs only when asked to, for a staging site.
+SANDBOX_PROCESSOR_ENABLED = env_bool("SANDBOX_PROCESSOR_ENABLED", default=DEBUG)
+if PAYMENT_GATEWAY == "sandbox" and not SANDBOX_PROCESSOR_ENABLED:
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY=sandbox takes test cards only, never real money. With DEBUG off, "
+        "set PAYMENT_GATEWAY=stripe and its keys, or SANDBOX_PROCESSOR_ENABLED=true for a "
+        "staging site."
+    )
+# The sandbox's own address, as its card field and script are loaded from it:
+# Trellis's own by default (it is served under /sandbox-processor/).
+SANDBOX_PROCESSOR_URL = env_str(
+    "SANDBOX_PROCESSOR_URL", default=PUBLIC_BASE_URL + "/sandbox-processor"
+).rstrip("/")
+# The secret the sandbox signs its webhooks with.
+SANDBOX_WEBHOOK_SECRET = env_str("SANDBOX_WEBHOOK_SECRET")
+if not SANDBOX_WEBHOOK_SECRET:
+    if SANDBOX_PROCESSOR_ENABLED and not DEBUG:
+        raise ImproperlyConfigured(
+            "SANDBOX_PROCESSOR_ENABLED=true with DEBUG off needs SANDBOX_WEBHOOK_SECRET, "
+            "a long random string the sandbox signs its webhooks with."
+        )
+    SANDBOX_WEBHOOK_SECRET = "insecure-sandbox-webhook-secret-for-development"  # noqa: S105
+# Where the sandbox sends its webhooks, and whether it does (the tests that
+# are not about webhooks leave them off: nothing listens at PUBLIC_BASE_URL).
+SANDBOX_WEBHOOK_URL = env_str("SANDBOX_WEBHOOK_URL", default=PUBLIC_BASE_URL + "/webhooks/sandbox/")
+SANDBOX_WEBHOOKS_DELIVER = env_bool("SANDBOX_WEBHOOKS_DELIVER", default=True)
 REQUEST_PHOTO_MAX_BYTES = env_int("REQUEST_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 REQUEST_PHOTO_MAX_COUNT = env_int("REQUEST_PHOTO_MAX_COUNT", default=5)
 # Refused from the file's header, before decoding: 60 MP passes the 48 and 50 MP

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -18,5 +19,10 @@ urlpatterns = [
     # checks and migrate run before collectstatic has written the manifest.
     # Not permanent: browsers would keep a 301 to one hash for good.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("portal/favicon.svg"))),
+    # Processors tell Trellis what became of a payment (trellis/webhooks).
+    path("webhooks/", include("trellis.webhooks.urls")),
     path("", include("trellis.portal.urls")),
 ]
+if settings.SANDBOX_PROCESSOR_ENABLED:
+    # The sandbox processor's card field, API and bank prompt, as if on its own site.
+    urlpatterns.insert(0, path("sandbox-processor/", include("trellis.sandbox_processor.urls")))

@@ -325,19 +325,47 @@ class Payment(models.Model):
         return self.status == self.Status.SUCCEEDED and self.source != self.Source.PORTAL
 
 
-class SandboxOperation(models.Model):
-    """The sandbox processor's own ledger: what it answered for each idempotency
-    key (trellis.billing.gateways.sandbox). Not Trellis' books: the processor's."""
+class ProcessorCustomer(models.Model):
+    """The contact as a customer of a payment processor: the processor keeps
+    their saved cards under this reference (Stripe's cus_…)."""
 
-    kind = models.CharField(max_length=10)
-    idempotency_key = models.CharField(max_length=100)
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.CASCADE, related_name="processor_customers"
+    )
+    processor = models.CharField(max_length=30)
+    reference = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "idempotency_key"], name="sandbox_key_once")
+            models.UniqueConstraint(
+                fields=["contact", "processor"], name="processor_customer_once_per_contact"
+            ),
+            models.UniqueConstraint(
+                fields=["processor", "reference"], name="processor_customer_reference_once"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.idempotency_key}"
+        return f"{self.processor} {self.reference}"
+
+
+class ProcessorEvent(models.Model):
+    """A webhook event a processor sent, stored once by its id in the same
+    transaction as its effect: a second delivery finds it and changes nothing."""
+
+    processor = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=200)
+    kind = models.CharField(max_length=40)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["processor", "event_id"], name="processor_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.processor} {self.event_id} ({self.kind})"

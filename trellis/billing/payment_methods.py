@@ -14,10 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
-from trellis.billing import cards, throttles
+from trellis.billing import throttles
 from trellis.billing.gateways import get_gateway
-from trellis.billing.gateways.base import CardDetails, PaymentDeclined
+from trellis.billing.gateways.base import CardEntry, PaymentDeclined
 from trellis.billing.models import CardSaveAttempt, PaymentMethod
+from trellis.billing.processor_customers import processor_customer_of
 from trellis.customers.models import Contact
 from trellis.security_log import security_event
 
@@ -46,26 +47,39 @@ def _lock(contact: Contact) -> None:
     Contact.objects.select_for_update().filter(pk=contact.pk).first()
 
 
+def card_entry_for(*, contact: Contact, language: str) -> CardEntry:
+    """What a page needs to show the processor's card field for `contact`.
+    GatewayUnavailable if the processor cannot be reached (the page then says
+    so and offers no card field)."""
+    gateway = get_gateway()
+    customer = processor_customer_of(contact=contact, gateway=gateway)
+    return gateway.card_entry(customer=customer, language=language)
+
+
 def payment_method_add(
     *,
     contact: Contact,
-    card: CardDetails,
+    token: str,
+    holder_name: str,
+    postcode: str = "",
     saved_by: User | None,
     make_default: bool,
     one_time: bool = False,
 ) -> PaymentMethod:
-    """Save `card` with the processor and keep what may be kept of it.
+    """Save the card the processor tokenised in the browser (`token`) and keep
+    what may be kept of it: the brand, last four digits and expiry the processor
+    reports, with the name on the card and the billing postcode.
 
-    Raises ValidationError if the card breaks a rule or a limit of
-    trellis.billing.throttles (before the processor is called: the contact
-    keeps as many methods as allowed, or, for a customer, too many cards were
-    tried in the last hour) and PaymentDeclined if the processor refuses it;
-    nothing is saved then. `saved_by` is the staff member saving it for the
-    contact, or None when the contact saves it. The first method becomes the
-    default. A `one_time` card (paid with once, then removed) is not held to the
-    number of methods a contact keeps.
+    Raises ValidationError if a limit of trellis.billing.throttles is reached
+    (before the processor is called: the contact keeps as many methods as
+    allowed, or, for a customer, too many cards were tried in the last hour)
+    and PaymentDeclined if the processor refuses the card or the token; nothing
+    is saved then. `saved_by` is the staff member saving it for the contact, or
+    None when the contact saves it. The first method becomes the default. A
+    `one_time` card (paid with once, then removed) is not held to the number of
+    methods a contact keeps.
     """
-    checked = cards.card_check(card, today=timezone.localdate())
+    holder_name = holder_name.strip()
     attempt = None
     with transaction.atomic():
         _lock(contact)
@@ -73,8 +87,13 @@ def payment_method_add(
             throttles.payment_methods_room_check(contact=contact, saved_by=saved_by)
         if saved_by is None:
             attempt = throttles.card_save_attempt_record(contact=contact)
+    gateway = get_gateway()
     try:
-        saved = get_gateway().tokenize(card=checked.card, idempotency_key=uuid.uuid4().hex)
+        saved = gateway.card_save(
+            token=token,
+            customer=processor_customer_of(contact=contact, gateway=gateway),
+            idempotency_key=uuid.uuid4().hex,
+        )
     except PaymentDeclined as declined:
         if attempt is not None:
             throttles.card_save_attempt_answered(attempt=attempt, result=Result.DECLINED)
@@ -85,7 +104,6 @@ def payment_method_add(
             contact_id=contact.pk,
         )
         raise
-    brand = saved.brand if saved.brand in PaymentMethod.Brand.values else checked.brand
     with transaction.atomic():
         _lock(contact)
         if not one_time:  # again: another save may have taken the last place meanwhile
@@ -96,14 +114,14 @@ def payment_method_add(
             current.filter(is_default=True).update(is_default=False)
         method = PaymentMethod.objects.create(
             contact=contact,
-            processor=get_gateway().name,
+            processor=gateway.name,
             token=saved.token,
-            brand=brand,
+            brand=saved.brand,
             last4=saved.last4,
             exp_month=saved.exp_month,
             exp_year=saved.exp_year,
-            holder_name=checked.card.holder_name,
-            billing_postcode=checked.card.postcode,
+            holder_name=holder_name,
+            billing_postcode=postcode.strip(),
             is_default=default,
             saved_by_staff=saved_by,
         )

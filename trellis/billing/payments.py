@@ -8,9 +8,13 @@ A payment goes through three steps, each its own transaction or none:
    is reserved: a second attempt on the same invoice sees it and is refused.
 2. The gateway is called outside any transaction (a slow processor must not
    hold the invoice lock), with the payment's idempotency key.
-3. `_payment_settle`: with the invoice locked again, record what the
+3. `payment_settle`: with the invoice locked again, record what the
    processor answered. A payment that is no longer pending is left alone, so
-   settling twice does nothing the second time.
+   settling twice does nothing the second time. Whoever learns the answer
+   settles through it: this request, the customer's return from their bank's
+   prompt (trellis.billing.processor_results), a webhook
+   (trellis.billing.processor_events), the reconciliation of payments left
+   pending (trellis.billing.reconciliation).
 
 The payer's receipt and the staff's inbox item (with the emails staff asked
 for) are not made in the request: once the settling commits, a task does
@@ -18,7 +22,9 @@ for) are not made in the request: once the settling commits, a task does
 
 If the processor does not answer, the payment stays pending; `payment_retry`
 (or the same form submitted again, with the same key) asks again with the same
-key, and the processor answers what it did the first time.
+key, and the processor answers what it did the first time. If the
+customer's bank wants them to confirm the charge (3-D Secure), it stays
+pending too, until the processor says how it ended.
 """
 
 from __future__ import annotations
@@ -38,9 +44,10 @@ from django.utils.translation import gettext as _
 
 from trellis.audit.services import audit_record
 from trellis.billing.gateways import get_gateway
-from trellis.billing.gateways.base import Charge, GatewayUnavailable, PaymentDeclined
+from trellis.billing.gateways.base import GatewayUnavailable, PaymentDeclined
 from trellis.billing.ledger import invoice_settle
 from trellis.billing.models import Invoice, Payment, PaymentMethod
+from trellis.billing.processor_customers import processor_customer_of
 from trellis.billing.selectors import invoices_due, invoices_due_first
 from trellis.billing.services import invoice_locked
 from trellis.company.models import Company
@@ -309,44 +316,88 @@ def _not_due_message(invoice: Invoice) -> str:
 
 
 def _payment_charge(*, payment: Payment, company: Company) -> Payment:
+    """Ask the processor to take a pending payment, the customer at the page.
+
+    A charge the customer's bank wants them to confirm (3-D Secure) leaves the
+    payment pending with the processor's reference: the payment page shows the
+    bank's prompt (`payment_refresh`), and the browser's return, the webhook
+    or the reconciliation settles it.
+    """
     assert payment.method is not None  # noqa: S101 (a pending payment always has one)
+    assert payment.paid_by is not None  # noqa: S101 (a portal payment has its payer)
+    gateway = get_gateway()
     try:
-        charge = get_gateway().charge(
+        charge = gateway.charge(
             token=payment.method.token,
+            customer=processor_customer_of(contact=payment.paid_by, gateway=gateway),
             amount=payment.amount,
             currency=company.currency,
             idempotency_key=payment.idempotency_key,
+            customer_present=True,
+            return_url=settings.PUBLIC_BASE_URL
+            + reverse("portal:payment", args=[payment.invoice_id, payment.pk]),
         )
     except PaymentDeclined as declined:
-        return _payment_settle(payment=payment, declined=declined)
+        return payment_settle(payment=payment, declined=declined)
     except GatewayUnavailable:
         logger.warning("Payment %s: the processor did not answer", payment.pk, exc_info=True)
         raise PaymentUnavailable(payment) from None
-    return _payment_settle(payment=payment, charge=charge)
+    if charge.status == "requires_action":
+        _reference_keep(payment=payment, reference=charge.reference)
+        return payment
+    return payment_settle(payment=payment, reference=charge.reference)
 
 
-def _payment_settle(
-    *,
-    payment: Payment,
-    charge: Charge | None = None,
-    declined: PaymentDeclined | None = None,
+def _reference_keep(*, payment: Payment, reference: str) -> None:
+    """Keep the processor's reference of a charge still open, for staff and for
+    the lookups that settle it; only while the payment is pending."""
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+        processor_reference=reference
+    )
+    payment.processor_reference = reference
+
+
+def payment_settle(
+    *, payment: Payment, reference: str = "", declined: PaymentDeclined | None = None
 ) -> Payment:
+    """Record what the processor said of a pending payment: charged, with its
+    `reference`, or not (`declined`, with the reason the customer reads).
+
+    The one way a portal payment leaves pending, whoever learnt the answer: the
+    request that charged, the customer's return from their bank, a webhook, the
+    reconciliation. Returns the payment as stored; one that was settled already
+    is left as it was, so the same answer learnt twice is recorded once (one
+    payment, one receipt).
+    """
+    settled = payment_settle_once(payment=payment, reference=reference, declined=declined)
+    if settled is None:
+        return Payment.objects.select_related("method", "paid_by").get(pk=payment.pk)
+    return settled
+
+
+def payment_settle_once(
+    *, payment: Payment, reference: str = "", declined: PaymentDeclined | None = None
+) -> Payment | None:
+    """`payment_settle`, returning None when the payment was no longer pending
+    (settled by someone else first): a caller that does more with the answer
+    (the reconciliation tells the payer) does it only when this call recorded it."""
     with transaction.atomic():
         invoice = invoice_locked(invoice_id=payment.invoice_id)
         result: dict[str, object] = {"completed_at": timezone.now()}
         if declined is not None:
             result |= {"status": Payment.Status.FAILED, "failure_message": declined.message[:300]}
         else:
-            assert charge is not None  # noqa: S101
-            result |= {"status": Payment.Status.SUCCEEDED, "processor_reference": charge.reference}
+            result |= {
+                "status": Payment.Status.SUCCEEDED,
+                "processor_reference": reference or payment.processor_reference,
+            }
         # Checking that it is still pending and recording the answer are one
         # statement, which locks the payment's row: of two settlings with the
         # same key, only the first changes it.
         if not Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
             **result
         ):
-            # settled by another request with the same key
-            return Payment.objects.select_related("method", "paid_by").get(pk=payment.pk)
+            return None
         for field, value in result.items():
             setattr(payment, field, value)
         payment.invoice = invoice

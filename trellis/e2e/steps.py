@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, FrameLocator, Page
 
 from trellis.accounts.models import User
 from trellis.accounts.two_factor import totp_code_now
@@ -88,10 +89,34 @@ def link_delivered_to(address: str, path: str) -> str:
     raise AssertionError(f"no email with a {path} link was delivered to {address}")
 
 
-def fill_card(page, number, cvv="123"):
-    """Type a sandbox card into the portal's card form (README: test cards)."""
-    page.get_by_label("Card number").fill(number)
-    page.get_by_label("Expiration month").fill("12")
-    page.get_by_label("Expiration year").fill("2031")
-    page.get_by_label("Security code (CVV)").fill(cvv)
-    page.get_by_label("Name on card").fill("Maria Lopez")
+def sandbox_processor_at(settings: Any, base_url: str) -> None:
+    """Serve the sandbox processor from the live server, as its own site would
+    be: its card field and script at base_url/sandbox-processor/, and Trellis
+    at base_url (the one origin the card field may be framed by)."""
+    settings.PUBLIC_BASE_URL = base_url
+    settings.SANDBOX_PROCESSOR_URL = f"{base_url}/sandbox-processor"
+
+
+def card_field(page: Page) -> FrameLocator:
+    """The sandbox processor's card field: an iframe of its own on Trellis's page."""
+    return page.frame_locator("[data-sandbox-card-entry] iframe")
+
+
+def fill_card(
+    page: Page,
+    number: str,
+    cvv: str = "123",
+    *,
+    exp_month: str = "12",
+    exp_year: str | None = None,
+    holder_name: str = "Maria Lopez",
+) -> None:
+    """Type a sandbox card (trellis/sandbox_processor/behaviours.py) as a customer
+    does: the number, expiry and CVV into the processor's card field, the name
+    on the card into Trellis's form. Call sandbox_processor_at first."""
+    field = card_field(page)
+    field.get_by_label("Card number").fill(number)
+    field.get_by_label("Expiration month").fill(exp_month)
+    field.get_by_label("Expiration year").fill(exp_year or str(date.today().year + 3))
+    field.get_by_label("Security code (CVV)").fill(cvv)
+    page.get_by_label("Name on card").fill(holder_name)

@@ -14,11 +14,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from trellis.accounts.management.commands.demo_accounts import CUSTOMER_PASSWORD
-from trellis.billing.models import Invoice, Payment, SandboxOperation
+from trellis.billing.models import Invoice, Payment
 from trellis.customers.models import Contact
-from trellis.e2e.steps import demo_start, fill_card, portal_signed_in
+from trellis.e2e.steps import demo_start, fill_card, portal_signed_in, sandbox_processor_at
 from trellis.mail.models import OutgoingEmail
 from trellis.proposals.models import Proposal
+from trellis.sandbox_processor.models import Charge as ProcessorCharge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -88,8 +89,9 @@ def decision(number: str) -> dict[str, object]:
 
 
 def test_importing_the_demo_again_keeps_what_customers_did_and_nothing_is_paid_twice(
-    live_server, browser
+    live_server, browser, settings
 ):
+    sandbox_processor_at(settings, live_server.url)
     demo_start()
     url = live_server.url
     invoice = Invoice.objects.get(number="INV-24030")
@@ -118,9 +120,9 @@ def test_importing_the_demo_again_keeps_what_customers_did_and_nothing_is_paid_t
     assert [(p.pk, p.source, p.status) for p in invoice.payments.all()] == [
         (payment.pk, Payment.Source.PORTAL, Payment.Status.SUCCEEDED)
     ]
-    charges = SandboxOperation.objects.filter(kind="charge")
-    assert [(c.idempotency_key, c.response["amount"]) for c in charges] == [
-        (payment.idempotency_key, "476.56")
+    charges = ProcessorCharge.objects.filter(status=ProcessorCharge.Status.SUCCEEDED)
+    assert [(c.idempotency_key, c.amount) for c in charges] == [
+        (payment.idempotency_key, Decimal("476.56"))
     ]
     assert {number: decision(number) for number in decisions} == decisions
     declined, approved = decisions["PR-5001"], decisions["PR-5003"]
@@ -216,6 +218,6 @@ def test_importing_the_demo_again_keeps_what_customers_did_and_nothing_is_paid_t
     assert resent.url == f"{url}/invoices/{invoice.pk}/payments/{payment.pk}/"
 
     assert list(invoice.payments.values_list("pk", flat=True)) == [payment.pk]
-    assert SandboxOperation.objects.filter(kind="charge").count() == 1
+    assert ProcessorCharge.objects.count() == 1
     invoice.refresh_from_db()
     assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("476.56"))

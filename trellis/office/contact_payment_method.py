@@ -1,5 +1,6 @@
-"""Staff save a payment method to a contact from the contact's page, with the
-card rules of the portal; each save is recorded in the audit log."""
+"""Staff save a payment method to a contact from the contact's page, typing the
+card into the payment processor's own field as a customer does (the number
+never reaches Trellis); each save is recorded in the audit log."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from trellis.billing import throttles
-from trellis.billing.card_forms import CardForm
-from trellis.billing.gateways.base import PaymentDeclined
+from trellis.billing.card_forms import CardTokenForm
+from trellis.billing.gateways.base import CardEntry, GatewayUnavailable, PaymentDeclined
 from trellis.billing.models import PaymentMethod
-from trellis.billing.payment_methods import payment_method_add, payment_methods_of
+from trellis.billing.payment_methods import card_entry_for, payment_method_add, payment_methods_of
 from trellis.customers.models import Contact
 from trellis.office.contact_portal import (
     ContactLinks,
@@ -25,9 +26,13 @@ from trellis.office.contact_portal import (
 )
 
 SAVE_PERMISSION = "billing.add_paymentmethod"
+PROCESSOR_UNAVAILABLE = (
+    "We could not reach the payment processor, so the card was not saved. "
+    "Try again in a few minutes."
+)
 
 
-class StaffCardForm(CardForm):
+class StaffCardForm(CardTokenForm):
     make_default = forms.BooleanField(
         label="Make this the contact's default payment method", required=False
     )
@@ -42,6 +47,15 @@ def _staff_words(error: ValidationError, contact: Contact) -> list[str]:
             "contact can keep. Remove one they no longer use, then save this card."
         ]
     return error.messages
+
+
+def card_entry(contact: Contact) -> CardEntry | None:
+    """The processor's card field, for typing the contact's card; None if the
+    processor cannot be reached (the page says so)."""
+    try:
+        return card_entry_for(contact=contact, language="en")
+    except GatewayUnavailable:
+        return None
 
 
 def can_save(request: HttpRequest) -> bool:
@@ -80,15 +94,20 @@ def card_saved(request: HttpRequest, contact: Contact) -> tuple[StaffCardForm, b
     form = StaffCardForm(request.POST)
     if not form.is_valid():
         return form, False
+    data = form.cleaned_data
     try:
         method = payment_method_add(
             contact=contact,
-            card=form.card_details(),
+            token=data["card_token"],
+            holder_name=data["holder_name"],
+            postcode=data["postcode"],
             saved_by=staff_user(request),
-            make_default=form.cleaned_data["make_default"],
+            make_default=data["make_default"],
         )
     except PaymentDeclined as declined:
         form.add_error(None, declined.message)
+    except GatewayUnavailable:
+        form.add_error(None, PROCESSOR_UNAVAILABLE)
     except ValidationError as error:
         form.add_error(None, _staff_words(error, contact))
     else:

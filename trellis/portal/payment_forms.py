@@ -1,6 +1,6 @@
 """The Invoice Payment screen's form: which method, how much, and the attempt's key.
 
-The card fields of a new card come from CardForm (trellis/billing/card_forms.py);
+A new card comes as the processor's token (CardTokenForm, trellis/billing/card_forms.py);
 whether the payment may be made is the billing services' answer, not this form's.
 """
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trellis.billing.card_forms import CardForm
+from trellis.billing.card_forms import CardTokenForm
 
 NEW_CARD = "new"
 AMOUNT_TOO_SMALL = _("Enter an amount of at least 0.01.")
@@ -65,7 +65,7 @@ class PayAllForm(forms.Form):
         return [int(pk) for pk in value.split(",")] if value else None
 
 
-class PaymentMethodForm(CardForm):
+class PaymentMethodForm(CardTokenForm):
     """Add a Payment Method: the card, and whether it becomes the default."""
 
     make_default = forms.BooleanField(label=_("Make this my default"), required=False)

@@ -1,4 +1,4 @@
-from trellis.testing.card_data import card_numbers_in, typed_numbers_in
+from trellis.testing.card_data import card_numbers_in, security_code_in, typed_numbers_in
 
 
 def test_the_scan_finds_card_numbers_as_people_type_them():
@@ -26,3 +26,15 @@ def test_typed_numbers_are_found_anywhere():
         "5555555555554444",
     }
     assert typed_numbers_in("last4 4242", ["4242424242424242"]) == set()
+
+
+def test_a_security_code_is_found_as_a_typed_value():
+    assert security_code_in('{"cvv": "739"}', "739")
+    assert security_code_in("number=4242&cvv=739&exp_month=12", "739")
+    assert security_code_in("<QueryDict: {'csc': ['7391']}>", "7391")
+    assert security_code_in("CVV: 739 was typed", "739")
+
+
+def test_a_security_code_is_not_found_in_ids_times_and_longer_numbers():
+    text = '"user_id": 739, seq=739 at 20:07:39.739 for ch_a739b, cvv=7391'
+    assert not security_code_in(text, "739")

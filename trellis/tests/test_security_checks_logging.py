@@ -11,13 +11,17 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
 from trellis.accounts.invitations import contact_invite
 from trellis.billing.tests.methods import due_invoice
 from trellis.mail.models import OutgoingEmail
 from trellis.portal.tests.conftest import sign_in
-from trellis.testing.card_data import card_numbers_in, typed_numbers_in
+from trellis.testing.card_data import (
+    card_numbers_in,
+    card_tokenised,
+    security_code_in,
+    typed_numbers_in,
+)
 from trellis.testing.factories import ContactFactory
 from trellis.testing.mail import link_in, path_of
 
@@ -103,16 +107,15 @@ def test_check_39_no_log_record_holds_a_password_token_session_id_or_card_number
         session_id()
         invoice = due_invoice(maria)
         key = uuid.uuid4().hex
+        card_token = card_tokenised(browser, CARD, "739")  # typed into the processor's field
+        secrets.append(card_token)
         browser.post(
             f"/invoices/{invoice.pk}/pay/",
             {
                 "method": "new",
                 "amount": "100.00",
                 "idempotency_key": key,
-                "number": CARD,
-                "exp_month": "12",
-                "exp_year": str(timezone.localdate().year + 2),
-                "cvv": "123",
+                "card_token": card_token,
                 "holder_name": "Maria Lopez",
             },
         )
@@ -138,6 +141,7 @@ def test_check_39_no_log_record_holds_a_password_token_session_id_or_card_number
     assert found == []
     assert card_numbers_in(logged) == set()
     assert typed_numbers_in(logged, [CARD]) == set()
+    assert not security_code_in(logged, "739")
     assert method.token not in logged
 
 

@@ -1,50 +1,122 @@
 """The one seam between Trellis and a payment processor.
 
-Everything that moves money goes through a Gateway: the sandbox built in, or a
-real processor behind the same methods. Each call carries an idempotency key:
-a processor that sees a key again answers what it answered the first time and
-does nothing more, which is what makes a retry after a timeout safe.
+Everything that moves money goes through a Gateway: the sandbox processor built
+in (trellis.sandbox_processor), or Stripe behind the same methods. Each call
+that changes something carries an idempotency key: a processor that sees a key
+again answers what it answered the first time and does nothing more, which is
+what makes a retry after a timeout safe.
+
+Card details never reach Trellis. The page where a card is typed embeds the
+processor's own field (`card_entry`); the processor tokenises the card in the
+browser, and Trellis's views receive only that token, which `card_save` turns
+into a reusable method, reporting the brand, last four digits and expiry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 
 @dataclass(frozen=True)
-class CardDetails:
-    """What the customer typed. Lives only for the call to `tokenize`: it is
-    never stored, logged or put in an exception (see __repr__)."""
+class CardEntry:
+    """What a page needs to show the processor's card field.
 
-    number: str = field(repr=False)
-    exp_month: int
-    exp_year: int
-    cvv: str = field(repr=False)
-    holder_name: str
-    postcode: str = ""
+    `kind` is the gateway's name and picks the template that embeds the field
+    (`trellis/templates/card_entry/<kind>.html`, given `entry`); `script_url` is the
+    processor's script the page loads; `origins` are what that script and its
+    frames load from, for the page's Content-Security-Policy (script-src,
+    frame-src, connect-src); `options` are handed to the script (as data-
+    attributes): the sandbox's field URL, Stripe's publishable key and the
+    SetupIntent's client secret, the language.
+    """
+
+    kind: str
+    script_url: str
+    origins: tuple[str, ...]
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SavedCard:
-    token: str
-    brand: str
+    """A card the processor keeps for a customer, as it reports it."""
+
+    token: str  # the processor's reusable reference (sandbox card_…, Stripe pm_…)
+    brand: str  # visa, mastercard, amex, discover (PaymentMethod.Brand)
     last4: str
     exp_month: int
     exp_year: int
 
 
+ChargeStatus = Literal["succeeded", "requires_action"]
+
+
 @dataclass(frozen=True)
 class Charge:
+    """A charge the processor accepted. `requires_action`: the customer's bank
+    wants them to confirm it (3-D Secure); `action` holds what the page needs
+    to show the processor's prompt (sandbox: {"url": …}; Stripe:
+    {"client_secret": …}), and the payment stays pending until the processor
+    says how it ended (the browser's return, a webhook or `charge_lookup`)."""
+
     reference: str
     amount: Decimal
+    status: ChargeStatus = "succeeded"
+    action: Mapping[str, str] = field(default_factory=dict)
+
+
+LookupState = Literal["succeeded", "failed", "pending", "not_found"]
+
+
+@dataclass(frozen=True)
+class ChargeLookup:
+    """What the processor knows of the charge made with an idempotency key.
+
+    succeeded: charged (`reference`, `amount`); failed: not charged, `message`
+    says why in the customer's words; pending: still open at the processor
+    (waiting for the customer's bank, `action` as in Charge, or processing);
+    not_found: the processor never saw the key, so nothing was charged.
+    A processor that cannot be reached raises GatewayUnavailable instead.
+    """
+
+    state: LookupState
+    reference: str = ""
+    amount: Decimal | None = None
+    message: str = ""
+    action: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Refund:
     reference: str
     amount: Decimal
+
+
+EventKind = Literal["charge.succeeded", "charge.failed", "refund.succeeded", "ignored"]
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A webhook event, verified and put in Trellis's terms.
+
+    `id` is the processor's event id (stored once: a second delivery is a
+    no-op). `payment_key` is the idempotency key Trellis sent with the charge
+    (processors echo it back in the charge's metadata); `reference` the
+    processor's charge reference; for a refund, `refund_key` the key Trellis
+    sent with it ("" for a refund made in the processor's dashboard) and
+    `reference` the refund's, `charge_reference` the refunded charge's.
+    """
+
+    id: str
+    kind: EventKind
+    payment_key: str = ""
+    reference: str = ""
+    charge_reference: str = ""
+    refund_key: str = ""
+    amount: Decimal | None = None
+    message: str = ""
 
 
 class PaymentDeclined(Exception):
@@ -61,21 +133,64 @@ class GatewayUnavailable(Exception):
     happened. Retry with the same idempotency key to find out."""
 
 
+class InvalidSignature(Exception):
+    """A webhook whose signature does not verify: it is answered 400 and changes nothing."""
+
+
 class Gateway(Protocol):
-    name: str
-    # Origins the processor's own card fields load scripts and frames from
-    # (e.g. ("https://js.stripe.com",)); the card-entry pages allow them in
-    # their Content-Security-Policy, and no other page does.
-    script_origins: tuple[str, ...]
+    name: str  # "sandbox", "stripe": stored on each PaymentMethod and in the webhook URL
 
-    def tokenize(self, *, card: CardDetails, idempotency_key: str) -> SavedCard:
-        """Save a card with the processor; raises PaymentDeclined if it refuses it."""
+    @property
+    def script_origins(self) -> tuple[str, ...]:
+        """Origins the processor's card field loads scripts and frames from; the
+        card-entry pages allow them in their Content-Security-Policy, and no
+        other page does."""
         ...
 
-    def charge(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Charge:
-        """Take `amount` from the saved card; PaymentDeclined or GatewayUnavailable."""
+    def customer_create(self, *, name: str, email: str, idempotency_key: str) -> str:
+        """A customer at the processor for one contact; returns its reference."""
         ...
 
-    def refund(self, *, reference: str, amount: Decimal, idempotency_key: str) -> Refund:
+    def card_entry(self, *, customer: str, language: str) -> CardEntry:
+        """What the page needs to embed the processor's card field for `customer`
+        (Stripe makes a SetupIntent here), in `language` ("en", "es")."""
+        ...
+
+    def card_save(self, *, token: str, customer: str, idempotency_key: str) -> SavedCard:
+        """Turn the token the processor's field gave the browser into a card
+        kept for `customer`. PaymentDeclined if the processor refuses the card,
+        or the token is unknown, used, expired or another customer's."""
+        ...
+
+    def charge(
+        self,
+        *,
+        token: str,
+        customer: str,
+        amount: Decimal,
+        currency: str,
+        idempotency_key: str,
+        customer_present: bool,
+        return_url: str,
+    ) -> Charge:
+        """Take `amount` from a saved card. `customer_present`: the customer is
+        at the page and can answer their bank's prompt (else the charge is
+        off-session); `return_url` is where the processor's prompt sends them
+        back. Raises PaymentDeclined or GatewayUnavailable."""
+        ...
+
+    def charge_lookup(self, *, idempotency_key: str, reference: str = "") -> ChargeLookup:
+        """What became of the charge asked for with `idempotency_key` (and, when
+        Trellis knows it, the processor's `reference`)."""
+        ...
+
+    def refund(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> Refund:
         """Give back up to the charged amount of charge `reference`."""
+        ...
+
+    def webhook_event(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
+        """The event a webhook request carries, once its signature is verified
+        with the gateway's secret; InvalidSignature if it does not verify."""
         ...

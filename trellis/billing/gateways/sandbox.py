@@ -1,118 +1,185 @@
-"""A payment processor of our own, for the demo and the tests: it behaves like
-the big processors' test modes. Its ledger (SandboxOperation) stands for the
-processor's side of the world; Trellis' own tables never learn more than they
-would from a real processor.
+"""Trellis's side of the sandbox processor (trellis.sandbox_processor): the
+server half of a processor integration, as the Stripe gateway is for Stripe.
 
-Test cards (any future expiry, any CVV of the right length):
-| number              | brand      | what happens                          |
-| 4242 4242 4242 4242 | Visa       | succeeds                              |
-| 5555 5555 5555 4444 | Mastercard | succeeds                              |
-| 3782 822463 10005   | Amex       | succeeds                              |
-| 6011 1111 1111 1117 | Discover   | succeeds                              |
-| 4000 0000 0000 0002 | Visa       | declined                              |
-| 4000 0000 0000 9995 | Visa       | declined: insufficient funds          |
-| 4000 0000 0000 0069 | Visa       | declined: expired card                |
-| 4000 0000 0000 0127 | Visa       | declined: incorrect CVV               |
-| 4000 0000 0000 0119 | Visa       | processing error                      |
-| 4000 0000 0000 0259 | Visa       | charged, but the answer times out once |
+The sandbox's card field tokenises the card in the browser; this gateway turns
+tokens into saved cards, charges and refunds them, and reads the sandbox's
+signed webhooks. It calls the sandbox's Python API where a real gateway would
+make HTTP requests, and sees only what a processor's API would show.
+The test cards and what they do: trellis/sandbox_processor/behaviours.py.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-
-from django.db import IntegrityError, transaction
+from urllib.parse import urlencode
 
 from trellis.billing.gateways.base import (
-    CardDetails,
+    CardEntry,
     Charge,
+    ChargeLookup,
+    EventKind,
+    GatewayEvent,
     GatewayUnavailable,
+    InvalidSignature,
     PaymentDeclined,
     Refund,
     SavedCard,
 )
-from trellis.billing.models import SandboxOperation
+from trellis.sandbox_processor import addresses, events, processor
+from trellis.sandbox_processor.behaviours import reason
+from trellis.sandbox_processor.field_setup import field_setup_sign
+from trellis.sandbox_processor.models import Charge as SandboxCharge
 
-BEHAVIOUR = {
-    "4000000000000002": "declined",
-    "4000000000009995": "insufficient_funds",
-    "4000000000000069": "expired_card",
-    "4000000000000127": "incorrect_cvv",
-    "4000000000000119": "processing_error",
-    "4000000000000259": "timeout_once",
+EVENT_KINDS: dict[str, EventKind] = {
+    "charge.succeeded": "charge.succeeded",
+    "charge.failed": "charge.failed",
+    "refund.succeeded": "refund.succeeded",
 }
 
-DECLINES = {
-    "declined": "Your card was declined.",
-    "insufficient_funds": "Your card has insufficient funds.",
-    "expired_card": "Your card has expired.",
-    "incorrect_cvv": "Your card's security code is incorrect.",
-    "processing_error": "An error occurred while processing your card. Try again in a little bit.",
-}
 
-BRANDS = {"4": "visa", "5": "mastercard", "2": "mastercard", "3": "amex", "6": "discover"}
+def _declined(error: processor.Declined) -> PaymentDeclined:
+    return PaymentDeclined(error.code, reason(error.code))
 
 
 class SandboxGateway:
     name = "sandbox"
-    script_origins: tuple[str, ...] = ()  # its card form is Trellis's own
 
-    def tokenize(self, *, card: CardDetails, idempotency_key: str) -> SavedCard:
-        def save() -> dict[str, Any]:
-            behaviour = BEHAVIOUR.get(card.number, "ok")
-            # The behaviour travels in the token, as a test-mode token would;
-            # the number does not.
-            token = f"sbx_{behaviour}_{secrets.token_hex(8)}"
-            return {
-                "token": token,
-                "brand": BRANDS.get(card.number[:1], "visa"),
-                "last4": card.number[-4:],
-                "exp_month": card.exp_month,
-                "exp_year": card.exp_year,
-            }
+    @property
+    def script_origins(self) -> tuple[str, ...]:
+        # Served from Trellis's own origin (the default), 'self' already
+        # allows it: the card-entry pages' policy then names no other origin.
+        origin = addresses.sandbox_origin()
+        return () if origin == addresses.merchant_origin() else (origin,)
 
-        answer = self._once("tokenize", idempotency_key, save)
-        return SavedCard(**answer)
+    def customer_create(self, *, name: str, email: str, idempotency_key: str) -> str:
+        return processor.customer_create(name=name, email=email, idempotency_key=idempotency_key)
 
-    def charge(self, *, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Charge:
-        behaviour = token[4:].rsplit("_", 1)[0] if token.startswith("sbx_") else "declined"
-        if behaviour in DECLINES:
-            raise PaymentDeclined(behaviour, DECLINES[behaviour])
+    def card_entry(self, *, customer: str, language: str) -> CardEntry:
+        query = urlencode({"lang": language, "setup": field_setup_sign(customer=customer)})
+        return CardEntry(
+            kind=self.name,
+            script_url=addresses.sandbox_url(addresses.CARD_ENTRY_SCRIPT),
+            origins=self.script_origins,
+            options={
+                "field_url": f"{addresses.sandbox_url(addresses.CARD_FIELD)}?{query}",
+                "origin": addresses.sandbox_origin(),
+                "language": language,
+            },
+        )
 
-        def charge() -> dict[str, Any]:
-            return {"reference": f"ch_{secrets.token_hex(10)}", "amount": str(amount)}
-
-        answer, first_time = self._once_with_flag("charge", idempotency_key, charge)
-        if behaviour == "timeout_once" and first_time:
-            raise GatewayUnavailable("The payment processor did not answer in time.")
-        return Charge(reference=str(answer["reference"]), amount=Decimal(str(answer["amount"])))
-
-    def refund(self, *, reference: str, amount: Decimal, idempotency_key: str) -> Refund:
-        def refund() -> dict[str, Any]:
-            return {"reference": f"re_{secrets.token_hex(10)}", "amount": str(amount)}
-
-        answer = self._once("refund", idempotency_key, refund)
-        return Refund(reference=str(answer["reference"]), amount=Decimal(str(answer["amount"])))
-
-    def _once(self, kind: str, key: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        return self._once_with_flag(kind, key, make)[0]
-
-    def _once_with_flag(
-        self, kind: str, key: str, make: Callable[[], dict[str, Any]]
-    ) -> tuple[dict[str, Any], bool]:
-        """What the processor answered for this key before, or a new answer."""
-        existing = SandboxOperation.objects.filter(kind=kind, idempotency_key=key).first()
-        if existing is not None:
-            return existing.response, False
+    def card_save(self, *, token: str, customer: str, idempotency_key: str) -> SavedCard:
         try:
-            with transaction.atomic():
-                operation = SandboxOperation.objects.create(
-                    kind=kind, idempotency_key=key, response=make()
-                )
-        except IntegrityError:  # the same key, at the same moment, from elsewhere
-            operation = SandboxOperation.objects.get(kind=kind, idempotency_key=key)
-            return operation.response, False
-        return operation.response, True
+            card = processor.card_save(
+                token=token, customer=customer, idempotency_key=idempotency_key
+            )
+        except processor.Declined as error:
+            raise _declined(error) from None
+        return SavedCard(
+            token=card.reference,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+        )
+
+    def charge(
+        self,
+        *,
+        token: str,
+        customer: str,
+        amount: Decimal,
+        currency: str,
+        idempotency_key: str,
+        customer_present: bool,
+        return_url: str,
+    ) -> Charge:
+        try:
+            charge = processor.charge_create(
+                card=token,
+                customer=customer,
+                amount=amount,
+                currency=currency,
+                idempotency_key=idempotency_key,
+                customer_present=customer_present,
+                return_url=return_url,
+            )
+        except processor.Declined as error:
+            raise _declined(error) from None
+        except processor.Unanswered:
+            raise GatewayUnavailable("The payment processor did not answer in time.") from None
+        if charge.status == SandboxCharge.Status.REQUIRES_ACTION:
+            return Charge(
+                reference=charge.reference,
+                amount=charge.amount,
+                status="requires_action",
+                action={"url": processor.authentication_url(charge)},
+            )
+        return Charge(reference=charge.reference, amount=charge.amount)
+
+    def charge_lookup(self, *, idempotency_key: str, reference: str = "") -> ChargeLookup:
+        charge = processor.charge_find(idempotency_key=idempotency_key, reference=reference)
+        if charge is None:
+            return ChargeLookup(state="not_found")
+        if charge.status == SandboxCharge.Status.SUCCEEDED:
+            return ChargeLookup(state="succeeded", reference=charge.reference, amount=charge.amount)
+        if charge.status == SandboxCharge.Status.FAILED:
+            return ChargeLookup(
+                state="failed",
+                reference=charge.reference,
+                amount=charge.amount,
+                message=reason(charge.failure_code),
+            )
+        return ChargeLookup(
+            state="pending",
+            reference=charge.reference,
+            amount=charge.amount,
+            action={"url": processor.authentication_url(charge)},
+        )
+
+    def refund(
+        self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> Refund:
+        try:
+            refund = processor.refund_create(
+                charge=reference, amount=amount, currency=currency, idempotency_key=idempotency_key
+            )
+        except processor.Declined as error:
+            raise _declined(error) from None
+        return Refund(reference=refund.reference, amount=refund.amount)
+
+    def webhook_event(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
+        try:
+            payload = events.signature_verify(body=body, headers=headers)
+        except events.SignatureInvalid as error:
+            raise InvalidSignature(str(error)) from None
+        return _event_in_trellis_terms(payload)
+
+
+def _event_in_trellis_terms(payload: Mapping[str, Any]) -> GatewayEvent:
+    kind = EVENT_KINDS.get(str(payload.get("type")), "ignored")
+    data = payload.get("data", {}).get("object", {})
+    metadata = data.get("metadata", {})
+    amount = Decimal(data["amount"]) if "amount" in data else None
+    if kind == "refund.succeeded":
+        return GatewayEvent(
+            id=str(payload["id"]),
+            kind=kind,
+            payment_key=str(metadata.get("charge_idempotency_key", "")),
+            reference=str(data["id"]),
+            charge_reference=str(data.get("charge", "")),
+            refund_key=str(metadata.get("idempotency_key", "")),
+            amount=amount,
+        )
+    if kind == "ignored":
+        return GatewayEvent(id=str(payload["id"]), kind=kind)
+    return GatewayEvent(
+        id=str(payload["id"]),
+        kind=kind,
+        payment_key=str(metadata.get("idempotency_key", "")),
+        reference=str(data["id"]),
+        charge_reference=str(data["id"]),
+        amount=amount,
+        message=reason(data["failure_code"]) if kind == "charge.failed" else "",
+    )

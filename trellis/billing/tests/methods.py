@@ -7,26 +7,35 @@ import uuid
 from django.utils import timezone
 
 from trellis.billing.gateways import get_gateway
-from trellis.billing.gateways.base import CardDetails
 from trellis.billing.models import Invoice, PaymentMethod
+from trellis.billing.processor_customers import processor_customer_of
 from trellis.customers.models import Contact, PropertyContact
+from trellis.sandbox_processor.testing import sandbox_token
 from trellis.testing.factories import InvoiceFactory, PropertyContactFactory
 
 OK = "4242424242424242"
 DECLINED = "4000000000000002"
 TIMES_OUT_ONCE = "4000000000000259"
+NEEDS_AUTHENTICATION = "4000002760003184"
 
 
 def saved_card(
     contact: Contact, number: str = OK, *, exp_year: int | None = None, **fields
 ) -> PaymentMethod:
-    """A card tokenised by the sandbox and saved to the contact, as the portal would."""
+    """A card tokenised by the sandbox processor and saved to the contact, as
+    the portal would: the token the processor's field gives the browser, turned
+    into a saved card by the gateway."""
     year = exp_year or timezone.localdate().year + 2
-    card = CardDetails(number=number, exp_month=12, exp_year=year, cvv="123", holder_name="A")
-    saved = get_gateway().tokenize(card=card, idempotency_key=uuid.uuid4().hex)
+    token = sandbox_token(number, exp_year=year)
+    gateway = get_gateway()
+    saved = gateway.card_save(
+        token=token,
+        customer=processor_customer_of(contact=contact, gateway=gateway),
+        idempotency_key=uuid.uuid4().hex,
+    )
     return PaymentMethod.objects.create(
         contact=contact,
-        processor="sandbox",
+        processor=gateway.name,
         token=saved.token,
         brand=saved.brand,
         last4=saved.last4,

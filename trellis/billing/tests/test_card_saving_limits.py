@@ -1,38 +1,41 @@
-"""Limits on saving cards, against card testing (trellis.billing.throttles)."""
+"""Limits on saving cards, against card testing (trellis.billing.throttles).
+
+"The processor is not asked" is shown by the token: a token the processor was
+sent is used up, so one refused by a limit still saves the card afterwards.
+"""
 
 import json
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from trellis.billing.gateways.base import CardDetails, PaymentDeclined
-from trellis.billing.models import CardSaveAttempt, PaymentMethod, SandboxOperation
+from trellis.billing.gateways.base import PaymentDeclined
+from trellis.billing.models import CardSaveAttempt, PaymentMethod
 from trellis.billing.payment_methods import payment_method_add, payment_method_remove
 from trellis.billing.tests import declining_gateway
 from trellis.request_context import client_ip_var
+from trellis.sandbox_processor.testing import sandbox_token
 from trellis.testing.factories import ContactFactory, CustomerAccountFactory
 
 pytestmark = pytest.mark.django_db
 
-NEXT_YEAR = date.today().year + 1
 THROTTLED = (
     "Too many cards were tried from your account or your network in the last hour. "
     "For your security, try again in {minutes} minutes."
 )
 
 
-def card(number="4242424242424242"):
-    return CardDetails(
-        number=number, exp_month=12, exp_year=NEXT_YEAR, cvv="123", holder_name="Alice Arnold"
-    )
-
-
-def add(contact, number="4242424242424242", *, saved_by=None, one_time=False):
+def add(contact, number="4242424242424242", *, token=None, saved_by=None, one_time=False):
     return payment_method_add(
-        contact=contact, card=card(number), saved_by=saved_by, make_default=False, one_time=one_time
+        contact=contact,
+        token=token or sandbox_token(number),
+        holder_name="Alice Arnold",
+        saved_by=saved_by,
+        make_default=False,
+        one_time=one_time,
     )
 
 
@@ -57,17 +60,18 @@ def test_past_the_hourly_tries_per_account_the_processor_is_not_asked(alice, set
     settings.CARD_SAVES_PER_ACCOUNT_PER_HOUR = 3
     for _ in range(3):
         add(alice.contact)
-    asked = SandboxOperation.objects.count()
+    token = sandbox_token("4242424242424242")
 
     with (
         caplog.at_level(logging.INFO, logger="trellis.security"),
         pytest.raises(ValidationError) as refused,
     ):
-        add(alice.contact)
+        add(alice.contact, token=token)
 
     assert refused.value.messages == [THROTTLED.format(minutes=60)]
-    assert SandboxOperation.objects.count() == asked
     assert PaymentMethod.objects.count() == 3
+    settings.CARD_SAVES_PER_ACCOUNT_PER_HOUR = 4
+    assert add(alice.contact, token=token).last4 == "4242"  # the processor never had it
     [event] = security_events(caplog)
     assert event["event"] == "payment_method.throttled"
     assert (event["user_id"], event["limit"], event["outcome"]) == (
@@ -84,7 +88,7 @@ def test_declined_tries_count_as_much_as_saved_ones(alice, settings):
     for number in ("4000000000000002", "4000000000009995", "4000000000000069"):
         with pytest.raises(PaymentDeclined):
             add(alice.contact, number)
-    settings.PAYMENT_GATEWAY = "trellis.billing.gateways.sandbox.SandboxGateway"
+    settings.PAYMENT_GATEWAY = "sandbox"
 
     with pytest.raises(ValidationError) as refused:
         add(alice.contact)
@@ -163,17 +167,18 @@ def test_a_contact_keeps_at_most_the_allowed_number_of_methods(alice, settings):
     settings.PAYMENT_METHODS_PER_CONTACT = 2
     add(alice.contact)
     add(alice.contact)
-    asked = SandboxOperation.objects.count()
+    token = sandbox_token("5555555555554444")
 
     with pytest.raises(ValidationError) as refused:
-        add(alice.contact)
+        add(alice.contact, token=token)
 
     assert refused.value.messages == [
         "You have 2 saved payment methods, the most you can keep. "
         "Remove one you no longer use, then add this card."
     ]
-    assert SandboxOperation.objects.count() == asked
     assert CardSaveAttempt.objects.count() == 2  # refused before it was a try
+    settings.PAYMENT_METHODS_PER_CONTACT = 3
+    assert add(alice.contact, token=token).last4 == "4444"  # the processor never had it
 
 
 def test_a_removed_method_makes_room_and_other_contacts_have_their_own(alice, settings):

@@ -1,15 +1,22 @@
-"""Saving, defaulting and removing payment methods (trellis.billing.payment_methods)."""
+"""Saving, defaulting and removing payment methods (trellis.billing.payment_methods).
+
+A card reaches Trellis as the token the processor's field gave the browser
+(trellis.sandbox_processor.testing.sandbox_token stands for that field); what
+is kept of it is what the processor reports. The card rules themselves (Luhn,
+brand, expiry, CVV) are the processor's, tested in trellis/sandbox_processor.
+"""
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.apps import apps
 from django.core import serializers
-from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from trellis.audit.models import AuditEntry
-from trellis.billing.gateways.base import CardDetails, PaymentDeclined
-from trellis.billing.models import PaymentMethod, SandboxOperation
+from trellis.billing.gateways.base import PaymentDeclined
+from trellis.billing.models import PaymentMethod, ProcessorCustomer
 from trellis.billing.payment_methods import (
     PaymentMethodRefused,
     payment_method_add,
@@ -18,28 +25,33 @@ from trellis.billing.payment_methods import (
     payment_methods_of,
 )
 from trellis.billing.tests import declining_gateway
+from trellis.sandbox_processor.testing import sandbox_token
 from trellis.testing.card_data import card_numbers_in, typed_numbers_in
 
 pytestmark = pytest.mark.django_db
 
 NEXT_YEAR = date.today().year + 1
+REFUSED_WHEN_SAVED = "4100000000000019"
+TOKEN_USED = "Your card details have expired. Enter them again."
 
 
-def card(number="4242424242424242", cvv="123", **overrides):
-    fields = {
-        "number": number,
-        "exp_month": 12,
-        "exp_year": NEXT_YEAR,
-        "cvv": cvv,
-        "holder_name": "Alice Arnold",
-        "postcode": "97201",
-    }
-    return CardDetails(**{**fields, **overrides})
+def add(contact, number="4242424242424242", *, make_default=False, saved_by=None, **card):
+    """The card `number` typed into the processor's field, then saved to the contact."""
+    token = sandbox_token(
+        number, exp_month=card.pop("exp_month", 12), exp_year=card.pop("exp_year", NEXT_YEAR)
+    )
+    return add_token(contact, token, make_default=make_default, saved_by=saved_by, **card)
 
 
-def add(contact, number="4242424242424242", *, make_default=False, saved_by=None, **kw):
+def add_token(contact, token, *, make_default=False, saved_by=None, one_time=False, **card):
     return payment_method_add(
-        contact=contact, card=card(number, **kw), saved_by=saved_by, make_default=make_default
+        contact=contact,
+        token=token,
+        holder_name=card.get("holder_name", "Alice Arnold"),
+        postcode=card.get("postcode", "97201"),
+        saved_by=saved_by,
+        make_default=make_default,
+        one_time=one_time,
     )
 
 
@@ -47,7 +59,7 @@ def expired_method(contact, *, last4="0001", **fields):
     return PaymentMethod.objects.create(
         contact=contact,
         processor="sandbox",
-        token=f"sbx_ok_old{last4}",
+        token=f"card_old{last4}",
         brand="visa",
         last4=last4,
         exp_month=1,
@@ -58,28 +70,48 @@ def expired_method(contact, *, last4="0001", **fields):
 
 
 def stored_text():
+    """Trellis's rows about cards, and every row of the sandbox processor's own
+    ledger (it shares the database here), as JSON text."""
     rows = [
         *PaymentMethod.objects.all(),
+        *ProcessorCustomer.objects.all(),
         *AuditEntry.objects.all(),
-        *SandboxOperation.objects.all(),
     ]
+    for model in apps.get_app_config("sandbox_processor").get_models():
+        rows.extend(model.objects.all())
     return serializers.serialize("json", rows)
 
 
-def test_first_card_becomes_default_and_only_what_may_be_kept_is_kept(alice):
+def test_first_card_becomes_default_and_only_what_the_processor_reports_is_kept(alice):
     contact = alice.contact
-    method = add(contact)
+    token = sandbox_token("4242424242424242", exp_month=7, exp_year=NEXT_YEAR + 2)
+
+    method = add_token(contact, token, holder_name="  Alice Arnold ", postcode=" 97201 ")
+
     assert method.is_default
     assert (method.brand, method.last4, method.exp_month, method.exp_year) == (
         "visa",
         "4242",
-        12,
-        NEXT_YEAR,
+        7,
+        NEXT_YEAR + 2,
     )
     assert (method.holder_name, method.billing_postcode) == ("Alice Arnold", "97201")
-    assert method.processor == "sandbox" and method.token.startswith("sbx_")
+    assert method.processor == "sandbox"
+    assert method.token and method.token != token  # the card's reference, not the one-time token
+    assert ProcessorCustomer.objects.filter(contact=contact, processor="sandbox").count() == 1
     assert method.saved_by_staff is None
     assert not AuditEntry.objects.filter(action="payment_method.saved_by_staff").exists()
+
+
+def test_each_brand_is_as_the_processor_reports_it(alice):
+    cards = {
+        "5555555555554444": ("mastercard", "4444"),
+        "378282246310005": ("amex", "0005"),
+        "6011111111111117": ("discover", "1117"),
+    }
+    for number, (brand, last4) in cards.items():
+        method = add(alice.contact, number)
+        assert (method.brand, method.last4) == (brand, last4)
 
 
 def test_later_cards_are_default_only_when_asked(alice):
@@ -87,26 +119,55 @@ def test_later_cards_are_default_only_when_asked(alice):
     first = add(contact)
     second = add(contact, "5555555555554444")
     assert not second.is_default
-    third = add(contact, "378282246310005", cvv="1234", make_default=True)
+    third = add(contact, "378282246310005", make_default=True)
     first.refresh_from_db()
     assert third.is_default and not first.is_default
     assert list(payment_methods_of(contact=contact)) == [third, second, first]
+    assert ProcessorCustomer.objects.filter(contact=contact).count() == 1  # one customer
 
 
-def test_an_invalid_card_never_reaches_the_processor(alice):
-    with pytest.raises(ValidationError):
-        add(alice.contact, "4242424242424241")
-    with pytest.raises(ValidationError):
-        add(alice.contact, "378282246310005", cvv="123")
-    assert not SandboxOperation.objects.exists()
+def test_a_token_saves_one_card_only(alice):
+    token = sandbox_token("4242424242424242")
+    add_token(alice.contact, token)
+
+    with pytest.raises(PaymentDeclined) as declined:
+        add_token(alice.contact, token)
+
+    assert declined.value.message == TOKEN_USED
+    assert PaymentMethod.objects.count() == 1
+
+
+@pytest.mark.parametrize("token", ["tok_not_one_the_processor_made", "card_1234"])
+def test_a_token_the_processor_never_made_saves_nothing(alice, token):
+    with pytest.raises(PaymentDeclined) as declined:
+        add_token(alice.contact, token)
+    assert declined.value.message == TOKEN_USED
+    assert not PaymentMethod.objects.exists()
+
+
+def test_an_expired_token_saves_nothing(alice, time_machine):
+    token = sandbox_token("4242424242424242")
+    time_machine.move_to(timezone.now() + timedelta(days=1))  # the page left open a day
+
+    with pytest.raises(PaymentDeclined) as declined:
+        add_token(alice.contact, token)
+
+    assert declined.value.message == TOKEN_USED
     assert not PaymentMethod.objects.exists()
 
 
 def test_a_card_the_processor_refuses_saves_nothing(alice, settings):
     settings.PAYMENT_GATEWAY = declining_gateway.PATH
     with pytest.raises(PaymentDeclined) as declined:
-        add(alice.contact, "4000000000000002")
+        add(alice.contact)
     assert declined.value.message == declining_gateway.REASON
+    assert not PaymentMethod.objects.exists()
+
+
+def test_the_sandboxs_card_refused_when_saved_saves_nothing(alice):
+    with pytest.raises(PaymentDeclined) as declined:
+        add(alice.contact, REFUSED_WHEN_SAVED)
+    assert declined.value.message == "Your card was declined."
     assert not PaymentMethod.objects.exists()
 
 
@@ -164,15 +225,14 @@ def test_staff_saving_is_recorded(alice, staff):
     assert entry.data["last4"] == "4242"
 
 
-def test_no_card_number_or_cvv_is_stored_or_logged(alice, staff, caplog):
+def test_no_card_number_is_stored_or_logged_by_trellis_or_the_sandbox(alice, staff, caplog):
     caplog.set_level(logging.DEBUG)
     numbers = ["4242424242424242", "5555555555554444", "378282246310005", "6011111111111117"]
     for number in numbers:
-        add(alice.contact, number, cvv="9876" if number.startswith("3") else "987", saved_by=staff)
+        add(alice.contact, number, saved_by=staff)
     assert PaymentMethod.objects.count() == len(numbers)
     text = stored_text()
     assert "4242" in text  # the last four digits are there, as they may be
     assert card_numbers_in(text) == set()
     assert card_numbers_in(caplog.text) == set()
     assert typed_numbers_in(text + caplog.text, numbers) == set()
-    assert '"987"' not in text and "9876" not in text

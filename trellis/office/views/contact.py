@@ -10,10 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.debug import sensitive_post_parameters
 
 from trellis.accounts.portal_accounts import PortalAccessRefused, portal_account_set_active
-from trellis.billing.card_forms import CARD_SECRET_FIELDS
 from trellis.content_security import card_entry_page
 from trellis.customers.contacts import (
     contact_create,
@@ -22,7 +20,12 @@ from trellis.customers.contacts import (
     contact_update,
 )
 from trellis.customers.models import Contact
-from trellis.office.contact_payment_method import SAVE_PERMISSION, card_saved, payment_methods_panel
+from trellis.office.contact_payment_method import (
+    SAVE_PERMISSION,
+    card_entry,
+    card_saved,
+    payment_methods_panel,
+)
 from trellis.office.contact_portal import (
     contact_links,
     invite_and_tell,
@@ -151,7 +154,6 @@ def contact_troubleshoot(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @staff_page("customers.change_contact", SAVE_PERMISSION)
 @card_entry_page  # inside the guard: the sign-in redirect lets no processor in
-@sensitive_post_parameters(*CARD_SECRET_FIELDS)
 def contact_payment_method(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=contact_id)
     form, saved = card_saved(request, contact)
@@ -161,6 +163,7 @@ def contact_payment_method(request: HttpRequest, contact_id: int) -> HttpRespons
         "title": f"Save a payment method for {contact.full_name}",
         "contact": contact,
         "form": form,
+        "card_entry": card_entry(contact),
     }
     # What was typed comes back with what is wrong with it.
     status = 400 if request.method == "POST" else 200

@@ -5,11 +5,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from trellis.billing.models import Invoice, Payment, PaymentMethod, SandboxOperation
+from trellis.billing.models import Invoice, Payment, PaymentMethod
+from trellis.billing.tests import declining_gateway
 from trellis.billing.tests.methods import DECLINED, TIMES_OUT_ONCE, due_invoice, saved_card
+from trellis.billing.tests.test_payment_methods import expired_method
 from trellis.mail.models import OutgoingEmail
+from trellis.sandbox_processor.models import Charge as ProcessorCharge
+from trellis.sandbox_processor.testing import sandbox_token
 from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import ContactFactory
 
@@ -39,7 +42,8 @@ def confirm(client, invoice, method, amount, key=None):
 
 
 def charges():
-    return SandboxOperation.objects.filter(kind="charge").count()
+    """The charges the sandbox processor made, as its own ledger has them."""
+    return ProcessorCharge.objects.filter(status=ProcessorCharge.Status.SUCCEEDED).count()
 
 
 def test_a_due_invoice_offers_pay_invoice_and_a_paid_one_does_not(alice_client, alice):
@@ -53,7 +57,7 @@ def test_the_pay_screen_preselects_the_default_and_the_balance(alice_client, ali
     invoice = due_invoice(alice.contact)
     saved_card(alice.contact)
     default = saved_card(alice.contact, is_default=True)
-    expired = saved_card(alice.contact, exp_year=2020)
+    expired = expired_method(alice.contact)
 
     page = pay_screen(alice_client, invoice).text
 
@@ -143,7 +147,7 @@ def test_another_contacts_method_is_refused(alice_client, alice):
 
 def test_an_expired_method_posted_anyway_is_refused(alice_client, alice):
     invoice = due_invoice(alice.contact)
-    response = confirm(alice_client, invoice, saved_card(alice.contact, exp_year=2020), "10.00")
+    response = confirm(alice_client, invoice, expired_method(alice.contact), "10.00")
     assert response.status_code == 400
     assert "This card has expired" in response.text
 
@@ -204,11 +208,26 @@ def test_a_declined_card_shows_the_reason_and_charges_nothing(alice_client, alic
     assert charges() == 0
 
 
-def test_a_timeout_shows_try_again_which_charges_once(alice_client, alice):
+def test_a_timeout_says_so_and_the_payment_page_asks_the_processor_charging_once(
+    alice_client, alice
+):
     invoice = due_invoice(alice.contact)
     response = confirm(alice_client, invoice, saved_card(alice.contact, TIMES_OUT_ONCE), "100.00")
-    page = alice_client.get(response.url).text
-    assert "You have not been charged twice" in page and "Try again" in page
+    assert Payment.objects.get().status == Payment.Status.PENDING
+
+    page = alice_client.get(response.url).text  # shown, it asks the processor what happened
+
+    assert "You have not been charged twice" in page
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.SUCCEEDED  # the processor had charged it
+    assert "Thank you for your payment" in page
+    alice_client.post(f"/invoices/{invoice.pk}/payments/{payment.pk}/retry/")
+    assert charges() == 1
+
+
+def test_try_again_after_a_timeout_charges_once(alice_client, alice):
+    invoice = due_invoice(alice.contact)
+    confirm(alice_client, invoice, saved_card(alice.contact, TIMES_OUT_ONCE), "100.00")
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.PENDING
 
@@ -220,19 +239,22 @@ def test_a_timeout_shows_try_again_which_charges_once(alice_client, alice):
     assert charges() == 1
 
 
-CARD = {
-    "number": "4242 4242 4242 4242",
-    "exp_month": "12",
-    "exp_year": str(timezone.localdate().year + 3),
-    "cvv": "123",
-    "holder_name": "Alice Arnold",
-}
+def new_card(number="4242424242424242", **fields):
+    """The Invoice Payment form with Add a Payment Method chosen: the token the
+    processor's field made of the card typed (never the card itself)."""
+    return {
+        "method": "new",
+        "amount": "25.00",
+        "idempotency_key": uuid.uuid4().hex,
+        "card_token": sandbox_token(number),
+        "holder_name": "Alice Arnold",
+    } | fields
 
 
 @pytest.mark.parametrize("save", [True, False])
 def test_paying_with_a_new_card_saved_or_not(alice_client, alice, save):
     invoice = due_invoice(alice.contact)
-    data = {"method": "new", "amount": "25.00", "idempotency_key": uuid.uuid4().hex, **CARD}
+    data = new_card()
     if save:
         data["save_card"] = "on"
 
@@ -240,18 +262,20 @@ def test_paying_with_a_new_card_saved_or_not(alice_client, alice, save):
 
     assert review.status_code == 200, review.text
     assert "Visa •••• 4242" in review.text
-    assert "4242 4242" not in review.text
+    assert data["card_token"] not in review.text
     method = PaymentMethod.objects.get()
     assert (method.removed_at is None) is save
+    assert method.holder_name == "Alice Arnold"
     confirm(alice_client, invoice, method, "25.00", data["idempotency_key"])
     assert Payment.objects.get().status == Payment.Status.SUCCEEDED
+    assert charges() == 1
     listed = "4242" in alice_client.get("/profile/payment-methods/").text
     assert listed is save
 
 
 def test_an_unsaved_card_pays_only_once(alice_client, alice):
     invoice = due_invoice(alice.contact)
-    data = {"method": "new", "amount": "25.00", "idempotency_key": uuid.uuid4().hex, **CARD}
+    data = new_card()
     alice_client.post(f"/invoices/{invoice.pk}/pay/", data)
     method = PaymentMethod.objects.get()
     confirm(alice_client, invoice, method, "25.00", data["idempotency_key"])
@@ -262,14 +286,80 @@ def test_an_unsaved_card_pays_only_once(alice_client, alice):
     assert Payment.objects.count() == 1
 
 
-def test_a_new_card_with_a_bad_number_keeps_the_form(alice_client, alice):
+def test_a_new_card_not_entered_is_asked_for_and_the_form_kept(alice_client, alice):
     invoice = due_invoice(alice.contact)
-    data = {"method": "new", "amount": "25.00", "idempotency_key": uuid.uuid4().hex, **CARD}
-    data["number"] = "4242 4242 4242 4241"
+    data = new_card(card_token="", amount="12.34", holder_name="Alice Q. Arnold")
+
     response = alice_client.post(f"/invoices/{invoice.pk}/pay/", data)
+
     assert response.status_code == 400
-    assert "4242 4242 4242 4241" not in response.text
+    assert "Enter your card details." in response.text
+    assert 'value="Alice Q. Arnold"' in response.text and 'value="12.34"' in response.text
     assert not PaymentMethod.objects.exists()
+
+
+def refused_and_kept(response, data, message):
+    """The pay screen again: the processor's reason, what was typed kept but
+    the token (used once: the card is typed again), nothing saved or charged."""
+    assert response.status_code == 400
+    assert message in response.text.replace("&#x27;", "'")
+    assert 'value="Alice Q. Arnold"' in response.text and 'value="97209"' in response.text
+    assert data["card_token"] not in response.text
+    assert not PaymentMethod.objects.exists()
+    assert not Payment.objects.exists()
+    assert charges() == 0
+
+
+def test_a_new_card_the_sandbox_refuses_when_saved_is_not_saved_nor_charged(alice_client, alice):
+    invoice = due_invoice(alice.contact)
+    data = new_card("4100000000000019", holder_name="Alice Q. Arnold", postcode="97209")
+    response = alice_client.post(f"/invoices/{invoice.pk}/pay/", data)
+    refused_and_kept(response, data, "Your card was declined.")
+
+
+def test_a_new_card_the_processor_declines_is_not_saved_nor_charged(alice_client, alice, settings):
+    settings.PAYMENT_GATEWAY = declining_gateway.PATH
+    invoice = due_invoice(alice.contact)
+    data = new_card(holder_name="Alice Q. Arnold", postcode="97209")
+    response = alice_client.post(f"/invoices/{invoice.pk}/pay/", data)
+    refused_and_kept(response, data, declining_gateway.REASON)
+
+
+def test_a_token_used_already_is_refused_with_the_processors_words(alice_client, alice):
+    invoice = due_invoice(alice.contact)
+    data = new_card(holder_name="Alice Q. Arnold", postcode="97209")
+    assert alice_client.post(f"/invoices/{invoice.pk}/pay/", data).status_code == 200
+    PaymentMethod.objects.all().delete()  # the first card, out of the way
+
+    response = alice_client.post(f"/invoices/{invoice.pk}/pay/", data)  # the form sent again
+
+    refused_and_kept(response, data, "Your card details have expired. Enter them again.")
+
+
+def test_a_new_card_without_the_name_on_it_is_not_saved(alice_client, alice):
+    invoice = due_invoice(alice.contact)
+    response = alice_client.post(f"/invoices/{invoice.pk}/pay/", new_card(holder_name=""))
+    assert response.status_code == 400
+    assert "Enter the name on the card." in response.text
+    assert not PaymentMethod.objects.exists()
+
+
+def test_a_saved_method_chosen_ignores_the_card_fields(alice_client, alice):
+    invoice = due_invoice(alice.contact)
+    method = saved_card(alice.contact)
+    data = new_card(method=method.pk, card_token="", holder_name="")
+    review = alice_client.post(f"/invoices/{invoice.pk}/pay/", data)
+    assert review.status_code == 200
+    assert "Confirm payment" in review.text
+    assert PaymentMethod.objects.count() == 1
+
+
+def test_the_pay_screen_embeds_the_processors_card_field(alice_client, alice):
+    invoice = due_invoice(alice.contact)
+    page = pay_screen(alice_client, invoice).text
+    assert 'name="card_token"' in page
+    assert "/sandbox-processor/" in page
+    assert 'name="number"' not in page and 'name="cvv"' not in page
 
 
 def test_pay_all_due_pays_each_invoice(alice_client, alice):

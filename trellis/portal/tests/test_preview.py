@@ -30,9 +30,9 @@ from trellis.customers.models import Contact, PropertyContact
 from trellis.issues.models import Issue, Photo
 from trellis.issues.tests.photos import png
 from trellis.portal.tests.conftest import sign_in
-from trellis.portal.tests.test_pay_invoice import CARD
 from trellis.portal.urls import urlpatterns
 from trellis.proposals.models import Proposal
+from trellis.sandbox_processor.testing import sandbox_token
 from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import (
     CommentFactory,
@@ -303,7 +303,8 @@ ROUTES = {
     "payment-method-add": (
         CHANGE,
         lambda w: "/profile/payment-methods/add/",
-        lambda w: CARD,
+        # The card as the processor's field hands it to the page: its token.
+        lambda w: {"card_token": sandbox_token(), "holder_name": "Maria Lopez"},
     ),
     "payment-method-default": (
         CHANGE,

@@ -46,7 +46,7 @@ def documents(contact, count):
     PaymentMethod.objects.get_or_create(
         contact=contact,
         processor="sandbox",
-        token="tok_budget",
+        token="card_budget",
         brand=PaymentMethod.Brand.VISA,
         last4="4242",
         exp_month=12,

@@ -8,22 +8,16 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from trellis.billing.card_forms import CARD_SECRET_FIELDS, CardForm
-from trellis.billing.gateways.base import PaymentDeclined
+from trellis.billing.card_forms import CardTokenForm
+from trellis.billing.gateways import get_gateway
 from trellis.billing.models import Invoice, Payment, PaymentMethod
-from trellis.billing.payment_methods import (
-    payment_method_add,
-    payment_method_remove,
-    payment_methods_of,
-)
+from trellis.billing.payment_methods import payment_method_remove, payment_methods_of
 from trellis.billing.payments import (
     PaymentRefused,
     PaymentUnavailable,
@@ -33,9 +27,11 @@ from trellis.billing.payments import (
     payment_problem,
     payment_retry,
 )
-from trellis.content_security import card_entry_page
+from trellis.billing.processor_results import payment_refresh
+from trellis.content_security import card_entry_page, processor_allowed
 from trellis.portal.decorators import Viewer, customer_required, section_or_404
 from trellis.portal.payment_forms import NEW_CARD, InvoicePayForm, PayAllForm
+from trellis.portal.views.payment_methods import card_added, card_entry_of
 from trellis.visibility import visible_invoices, visible_properties
 
 # Cards entered on the pay screen without "Save this card": this session may
@@ -79,7 +75,7 @@ def _pay_screen(
     invoice: Invoice,
     methods: list[tuple[PaymentMethod, bool]],
     form: InvoicePayForm,
-    card_form: CardForm,
+    card_form: CardTokenForm,
     status: int = 200,
 ) -> HttpResponse:
     context = {
@@ -87,13 +83,13 @@ def _pay_screen(
         "methods": methods,
         "form": form,
         "card_form": card_form,
+        "card_entry": card_entry_of(request),
         "new_card": NEW_CARD,
     }
     return render(request, "portal/invoice_pay.html", context, status=status)
 
 
 @card_entry_page
-@sensitive_post_parameters(*CARD_SECRET_FIELDS)
 @customer_required(changes=True)
 @require_http_methods(["GET", "HEAD", "POST"])
 def invoice_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -112,19 +108,18 @@ def invoice_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
             "amount": invoice.balance,
             "idempotency_key": uuid.uuid4().hex,
         }
-        return _pay_screen(request, invoice, methods, InvoicePayForm(initial=initial), CardForm())
+        form = InvoicePayForm(initial=initial)
+        return _pay_screen(request, invoice, methods, form, CardTokenForm())
     new_card = request.POST.get("method") == NEW_CARD
-    card_form = CardForm(request.POST) if new_card else CardForm()
+    card_form = CardTokenForm(request.POST) if new_card else CardTokenForm()
     if not form.is_valid() or (new_card and not card_form.is_valid()):
         return _pay_screen(request, invoice, methods, form, card_form, status=400)
     try:
         return _review(request, viewer, invoice, form, card_form)
     except PaymentRefused as refusal:
         form.add_error(None, refusal.message)
-    except PaymentDeclined as declined:
-        card_form.add_error(None, declined.message)
-    except ValidationError as error:
-        card_form.add_error(None, error.messages)
+    except CardNotAdded:
+        pass  # the form says why
     return _pay_screen(request, invoice, _methods(viewer), form, card_form, status=400)
 
 
@@ -133,12 +128,12 @@ def _review(
     viewer: Viewer,
     invoice: Invoice,
     form: InvoicePayForm,
-    card_form: CardForm,
+    card_form: CardTokenForm,
 ) -> HttpResponse:
     """The confirmation step: what will be charged, to which card."""
     data = form.cleaned_data
     if data["method"] == NEW_CARD:
-        method = _card_add(request, viewer, card_form, save=data["save_card"])
+        method = _card_add(request, card_form, save=data["save_card"])
         one_time = not data["save_card"]
     else:
         method, one_time = _chosen_method(request, viewer, data["method"])
@@ -161,16 +156,14 @@ def _review(
     return render(request, "portal/invoice_pay_confirm.html", context)
 
 
-def _card_add(
-    request: HttpRequest, viewer: Viewer, card_form: CardForm, *, save: bool
-) -> PaymentMethod:
-    method = payment_method_add(
-        contact=viewer.contact,
-        card=card_form.card_details(),
-        saved_by=None,
-        make_default=False,
-        one_time=not save,
-    )
+class CardNotAdded(Exception):
+    """The new card was not saved; the card form says why."""
+
+
+def _card_add(request: HttpRequest, card_form: CardTokenForm, *, save: bool) -> PaymentMethod:
+    method = card_added(request, card_form, make_default=False, one_time=not save)
+    if method is None:
+        raise CardNotAdded
     if not save:
         # Tokenised so the payment can name it, but not one of their saved cards.
         payment_method_remove(method=method)
@@ -201,7 +194,7 @@ def _confirm(request: HttpRequest, viewer: Viewer, pk: int, form: InvoicePayForm
     except PaymentRefused as refusal:
         form.add_error(None, refusal.message)
         invoice = _invoice_or_404(viewer, pk)
-        return _pay_screen(request, invoice, _methods(viewer), form, CardForm(), status=400)
+        return _pay_screen(request, invoice, _methods(viewer), form, CardTokenForm(), status=400)
     except PaymentUnavailable as problem:
         messages.error(request, problem.message)
         payment = problem.payment
@@ -219,9 +212,25 @@ def _payment_or_404(viewer: Viewer, pk: int, payment_pk: int) -> Payment:
 @customer_required
 @require_http_methods(["GET", "HEAD"])
 def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    """The payment's page, and where the processor sends the customer back after
+    their bank's prompt: a pending payment is asked about each time it is shown
+    (not when staff view as the customer: that changes nothing)."""
     viewer = section_or_404(request, Invoice)
     payment = _payment_or_404(viewer, pk, payment_pk)
-    return render(request, "portal/payment_detail.html", {"payment": payment})
+    progress = None
+    if payment.status == Payment.Status.PENDING and not viewer.preview:
+        progress = payment_refresh(payment=payment)
+        payment = progress.payment
+    context = {
+        "payment": payment,
+        "progress": progress,
+        "processor": get_gateway().name,
+        "return_url": request.get_full_path(),
+    }
+    response = render(request, "portal/payment_detail.html", context)
+    if progress is not None and progress.state == "action_required":
+        processor_allowed(response)  # the bank's prompt (3-D Secure) is the processor's
+    return response
 
 
 @customer_required(changes=True)

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from types import FrameType
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from trellis.billing.payments import payment_notices_due
+from trellis.billing.reconciliation import payments_reconcile
 from trellis.inbox.services import inbox_sweep
 from trellis.mail.delivery import DueRun, email_deliver_due
+from trellis.sandbox_processor.events import sandbox_events_deliver_due
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
         "Send the queued email that is due: retries after failed attempts, and email "
         "whose delivery task was lost; make the receipts and inbox items of payments "
-        "whose task was lost; and bring up in the office's inbox the payments pending "
-        "too long and invitations not accepted. With --loop, keep doing it every "
-        "--interval seconds."
+        "whose task was lost; deliver the sandbox processor's webhooks that failed (when "
+        "it is enabled); settle the portal payments left pending from what the "
+        "payment processor says (as `trellis payments_reconcile` does); and bring up in "
+        "the office's inbox the payments still pending and invitations not accepted. "
+        "With --loop, keep doing it every --interval seconds. Prints a line for the email "
+        "(once: always; --loop: when some was due) and, when a payment was settled or "
+        "newly listed, the line `trellis payments_reconcile` prints."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +51,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, loop: bool, interval: float, limit: int, **options: Any) -> None:
         if not loop:
             self.report(email_deliver_due(limit=limit), quiet_when_idle=False)
+            self.reconcile()
             inbox_sweep()
             payment_notices_due()
             return
@@ -58,6 +69,9 @@ class Command(BaseCommand):
             while not stopping.is_set():
                 close_old_connections()  # a long-lived process outlives its connections
                 run = email_deliver_due(limit=limit)
+                # Before the inbox sweep: a payment the processor settled is
+                # recorded, not listed for staff as pending.
+                self.reconcile()
                 inbox_sweep()  # payments pending too long, invitations unanswered
                 payment_notices_due()  # receipts whose task was lost
                 self.report(run, quiet_when_idle=True)
@@ -67,6 +81,23 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         self.stdout.write("Stopped.")
+
+    def reconcile(self) -> None:
+        """The sandbox's webhooks whose delivery failed, then the payments left
+        pending: what a webhook settles is not asked about again."""
+        try:
+            if settings.SANDBOX_PROCESSOR_ENABLED:
+                sandbox_events_deliver_due()
+            reconciled = payments_reconcile()
+        except Exception:
+            # The processor's trouble must not stop the email: logged, and
+            # asked again on the next sweep.
+            logger.exception(
+                "The sandbox's webhooks or the pending payments' reconciliation failed"
+            )
+            return
+        if reconciled.succeeded or reconciled.failed or reconciled.listed:
+            self.stdout.write(reconciled.summary())
 
     def report(self, run: DueRun, *, quiet_when_idle: bool) -> None:
         if run.total == 0 and quiet_when_idle:

@@ -1,7 +1,9 @@
-"""Checks on a card as the customer typed it, before the processor sees it.
+"""The sandbox's checks on a card as the customer typed it into its field.
 
-Every message is in the customer's words, and none repeats the number or the
-CVV: a ValidationError may end up in a log or an error report.
+These are the rules the portal's own card form applied before card entry moved
+to the processor; the messages keep their English wording (and so the
+translations in trellis/locale). Every message is in the customer's words, and
+none repeats the number or the CVV: a ValidationError may end up in a log.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from trellis.billing.gateways.base import CardDetails
-from trellis.billing.models import PaymentMethod
 
-Brand = PaymentMethod.Brand
+class Brand(models.TextChoices):
+    VISA = "visa", "Visa"
+    MASTERCARD = "mastercard", "Mastercard"
+    AMEX = "amex", "American Express"
+    DISCOVER = "discover", "Discover"
+
 
 NUMBER_REQUIRED = _("Enter your card number.")
 NUMBER_INVALID = _("Your card number is not valid. Check it and try again.")
@@ -31,7 +37,6 @@ EXPIRED = _("This card has expired. Check the expiration date or use another car
 CVV_REQUIRED = _("Enter your card's security code (CVV).")
 CVV_THREE = _("The security code (CVV) is the 3 digits on the back of your card.")
 CVV_FOUR = _("The security code (CVV) is the 4 digits on the front of your American Express card.")
-HOLDER_REQUIRED = _("Enter the name on the card.")
 
 # Lengths a number of each brand may have.
 LENGTHS = {
@@ -130,52 +135,50 @@ def cvv_check(value: str, *, brand: Brand | None) -> str:
     return cvv
 
 
-def holder_name_check(value: str) -> str:
-    name = (value or "").strip()
-    if not name:
-        raise ValidationError(HOLDER_REQUIRED, code="required")
-    return name
-
-
 @dataclass(frozen=True)
 class CheckedCard:
-    card: CardDetails
+    """A card that passed every rule. Its repr leaves out the number and CVV."""
+
+    number: str
     brand: Brand
+    exp_month: int
+    exp_year: int
+    cvv: str
+
+    def __repr__(self) -> str:
+        return f"CheckedCard({self.brand.value} •••• {self.number[-4:]})"
 
 
-def card_check(card: CardDetails, *, today: date) -> CheckedCard:
-    """Every rule at once, for callers that did not go through CardForm; raises
-    a ValidationError with a dict of field errors."""
+def card_check(
+    *, number: str, exp_month: str | int, exp_year: str | int, cvv: str, today: date
+) -> CheckedCard:
+    """Every rule at once; a ValidationError with a dict of field errors
+    ("number", "exp_month", "exp_year", "cvv") if any fails."""
     errors: dict[str, ValidationError] = {}
-    number, brand = "", None
+    digits, brand = "", None
     try:
-        number, brand = card_number_check(card.number)
+        digits, brand = card_number_check(number)
     except ValidationError as error:
         errors["number"] = error
+    month = year = 0
     try:
-        expiry_month_check(card.exp_month)
-        expiry_year_check(card.exp_year)
-        expiry_check(month=card.exp_month, year=card.exp_year, today=today)
+        month = expiry_month_check(exp_month)
     except ValidationError as error:
         errors["exp_month"] = error
     try:
-        cvv = cvv_check(card.cvv, brand=brand)
+        year = expiry_year_check(exp_year)
+    except ValidationError as error:
+        errors["exp_year"] = error
+    if month and year:
+        try:
+            expiry_check(month=month, year=year, today=today)
+        except ValidationError as error:
+            errors["exp_month"] = error
+    checked_cvv = ""
+    try:
+        checked_cvv = cvv_check(cvv, brand=brand)
     except ValidationError as error:
         errors["cvv"] = error
-        cvv = ""
-    try:
-        holder = holder_name_check(card.holder_name)
-    except ValidationError as error:
-        errors["holder_name"] = error
-        holder = ""
     if errors or brand is None:
         raise ValidationError(errors)
-    clean = CardDetails(
-        number=number,
-        exp_month=card.exp_month,
-        exp_year=card.exp_year,
-        cvv=cvv,
-        holder_name=holder,
-        postcode=card.postcode.strip(),
-    )
-    return CheckedCard(card=clean, brand=brand)
+    return CheckedCard(number=digits, brand=brand, exp_month=month, exp_year=year, cvv=checked_cvv)

@@ -1,15 +1,13 @@
-"""The card rules checked before the processor is called (trellis.billing.cards)."""
+"""The card rules the sandbox's field applies (moved from trellis.billing.cards)."""
 
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from trellis.billing import cards
-from trellis.billing.gateways.base import CardDetails
-from trellis.billing.models import PaymentMethod
+from trellis.sandbox_processor import cards
+from trellis.sandbox_processor.cards import Brand
 
-Brand = PaymentMethod.Brand
 TODAY = date(2026, 6, 15)
 
 
@@ -42,6 +40,10 @@ def with_check_digit(prefix: str, length: int) -> str:
 )
 def test_valid_numbers_of_each_brand_pass(number, brand):
     assert cards.card_number_check(number) == (number, brand)
+
+
+def test_the_brands_are_the_ones_trellis_stores():
+    assert [brand.value for brand in Brand] == ["visa", "mastercard", "amex", "discover"]
 
 
 @pytest.mark.parametrize(
@@ -127,31 +129,37 @@ def test_cvv_is_three_digits_and_four_for_amex():
     assert message_of(cards.cvv_check, "", brand=Brand.VISA) == cards.CVV_REQUIRED
 
 
-def test_holder_name_is_required():
-    assert message_of(cards.holder_name_check, "  ") == cards.HOLDER_REQUIRED
-
-
 def test_card_check_reports_every_field_and_never_the_number():
-    card = CardDetails(
-        number="4242424242424241", exp_month=13, exp_year=2030, cvv="12", holder_name=""
-    )
     with pytest.raises(ValidationError) as raised:
-        cards.card_check(card, today=TODAY)
-    assert set(raised.value.message_dict) == {"number", "exp_month", "cvv", "holder_name"}
+        cards.card_check(
+            number="4242424242424241", exp_month="13", exp_year="30", cvv="12", today=TODAY
+        )
+    assert raised.value.message_dict == {
+        "number": [cards.NUMBER_INVALID],
+        "exp_month": [cards.MONTH_INVALID],
+        "exp_year": [cards.YEAR_INVALID],
+        "cvv": [cards.CVV_THREE],
+    }
     assert "4242" not in str(raised.value)
-    assert "4242" not in repr(card)
 
 
-def test_card_check_gives_the_clean_card():
-    card = CardDetails(
-        number="3782 822463 10005",
-        exp_month=6,
-        exp_year=2026,
-        cvv="1234",
-        holder_name=" Alice Arnold ",
-        postcode=" 97201 ",
+def test_an_expired_card_is_reported_on_the_month():
+    with pytest.raises(ValidationError) as raised:
+        cards.card_check(
+            number="4242424242424242", exp_month="5", exp_year="2026", cvv="123", today=TODAY
+        )
+    assert raised.value.message_dict == {"exp_month": [cards.EXPIRED]}
+
+
+def test_card_check_gives_the_clean_card_and_its_repr_hides_it():
+    checked = cards.card_check(
+        number="3782 822463 10005", exp_month="06", exp_year="2026", cvv="1234", today=TODAY
     )
-    checked = cards.card_check(card, today=TODAY)
-    assert checked.brand == Brand.AMEX
-    assert checked.card.number == "378282246310005"
-    assert (checked.card.holder_name, checked.card.postcode) == ("Alice Arnold", "97201")
+    assert (checked.number, checked.brand, checked.exp_month, checked.exp_year) == (
+        "378282246310005",
+        Brand.AMEX,
+        6,
+        2026,
+    )
+    assert "378282246310005" not in repr(checked)
+    assert "1234" not in repr(checked)

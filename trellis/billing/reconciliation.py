@@ -1,0 +1,194 @@
+"""No payment left in doubt: ask the processor about every portal payment
+pending for longer than a request can take.
+
+A payment is pending between the moment Trellis stores it and the moment the
+processor's answer is recorded. If the web process dies in between (after
+the processor charged, before Trellis recorded it), or the customer never
+returns from their bank's prompt and no webhook comes, nothing else would
+settle it. `payments_reconcile` asks the processor about each, by the
+idempotency key Trellis charged with:
+
+- charged → recorded as succeeded, with the receipt (the normal notices path);
+- not charged, or never seen by the processor → released as failed, and the
+  payer emailed that it did not go through, with a link to the invoice;
+- still open at the processor (waiting for the customer's bank), or the
+  processor did not answer → left pending, and listed for staff in the
+  office's inbox (once per payment).
+
+`trellis payments_reconcile` runs it once, the `payments_reconcile` task in a
+worker, and `trellis send_queued_email` on each of its sweeps.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from trellis.billing.gateways import get_gateway
+from trellis.billing.gateways.base import Gateway, GatewayUnavailable, PaymentDeclined
+from trellis.billing.models import Payment
+from trellis.billing.payments import payment_settle, payment_settle_once
+from trellis.company.models import Company
+from trellis.inbox.models import InboxItem
+from trellis.inbox.services import inbox_item_add
+from trellis.mail.models import OutgoingEmail
+from trellis.mail.services import email_queue_from_company
+
+logger = logging.getLogger(__name__)
+
+# Longer than any request that charges can take (the gateways give up on the
+# processor well within a minute), so a payment this old has no request still
+# waiting for its answer: a charge the processor never saw will not come. And
+# longer than Stripe's search lags behind a new PaymentIntent (up to a minute),
+# so "not found" means not there.
+RECONCILE_AFTER = timedelta(minutes=5)
+# Payments pending longer than this are no longer asked about: they are staff's.
+RECONCILE_LOOK_BACK = timedelta(days=30)
+
+
+@dataclass
+class ReconcileRun:
+    """What one run did: `succeeded` recorded as paid, `failed` released,
+    `pending` left pending (still open at the processor, or it did not
+    answer), of which `listed` newly listed for staff."""
+
+    succeeded: int = 0
+    failed: int = 0
+    pending: int = 0
+    listed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.succeeded + self.failed + self.pending
+
+    def summary(self) -> str:
+        """The run in one line, as `trellis payments_reconcile` and
+        `trellis send_queued_email` print it."""
+        return (
+            f"{self.total} pending payment{'s' if self.total != 1 else ''} asked about: "
+            f"{self.succeeded} recorded as paid, {self.failed} released as not paid, "
+            f"{self.pending} still pending ({self.listed} newly listed for staff)"
+        )
+
+
+def payments_reconcile(*, now: datetime | None = None, limit: int = 100) -> ReconcileRun:
+    """Settle, from what the processor says, the portal payments pending longer
+    than RECONCILE_AFTER, at most `limit` of them (those not yet listed for
+    staff first, then the oldest). Safe to run anywhere at once: each payment is
+    settled once (`payment_settle`) and listed once (a constraint holds it)."""
+    now = now or timezone.now()
+    listed = InboxItem.objects.filter(kind=InboxItem.Kind.PAYMENT_PENDING, payment=OuterRef("pk"))
+    payments = (
+        Payment.objects.filter(
+            source=Payment.Source.PORTAL,
+            status=Payment.Status.PENDING,
+            created_at__range=(now - RECONCILE_LOOK_BACK, now - RECONCILE_AFTER),
+        )
+        .annotate(listed=Exists(listed))
+        .select_related("method", "paid_by", "invoice__property")
+        .order_by("listed", "created_at", "pk")[:limit]
+    )
+    run = ReconcileRun()
+    gateway = get_gateway()
+    for payment in payments:
+        outcome = _reconcile(payment=payment, gateway=gateway)
+        if outcome == Payment.Status.SUCCEEDED:
+            run.succeeded += 1
+        elif outcome == Payment.Status.FAILED:
+            run.failed += 1
+        else:
+            run.pending += 1
+            run.listed += _list_for_staff(payment=payment, reason=outcome)
+    return run
+
+
+def _reconcile(*, payment: Payment, gateway: Gateway) -> str:
+    """What became of the payment: "succeeded" or "failed" once settled, else
+    why it stays pending ("open at the processor", "processor did not answer",
+    "made through another processor"), as staff read it in the inbox item."""
+    if payment.method is None or payment.method.processor != gateway.name:
+        # Made through a processor Trellis is no longer set up for.
+        return "made through another processor"
+    try:
+        lookup = gateway.charge_lookup(
+            idempotency_key=payment.idempotency_key, reference=payment.processor_reference
+        )
+    except GatewayUnavailable:
+        logger.warning("Payment %s: the processor did not answer", payment.pk, exc_info=True)
+        return "processor did not answer"
+    if lookup.state == "pending":
+        return "open at the processor"
+    if lookup.state == "succeeded":
+        settled = payment_settle(payment=payment, reference=lookup.reference)
+        logger.info("Payment %s: charged, recorded by the reconciliation", payment.pk)
+        return str(settled.status)
+    # failed, or not_found: the processor never took the money.
+    if lookup.state == "not_found":
+        reason = _("The payment did not reach the payment processor. You have not been charged.")
+    else:
+        reason = lookup.message or _("The payment did not go through. You have not been charged.")
+    with transaction.atomic():
+        released = payment_settle_once(
+            payment=payment, declined=PaymentDeclined(lookup.state, reason)
+        )
+        if released is None:  # settled meanwhile by a webhook or the customer's return
+            return str(Payment.objects.get(pk=payment.pk).status)
+        _payer_tell_failed(payment=released)
+    logger.info("Payment %s: not charged (%s), released", payment.pk, lookup.state)
+    return "failed"
+
+
+def _list_for_staff(*, payment: Payment, reason: str) -> int:
+    """The payment in the office's inbox as pending too long, once."""
+    if getattr(payment, "listed", False):
+        return 0
+    try:
+        with transaction.atomic():
+            inbox_item_add(
+                kind=InboxItem.Kind.PAYMENT_PENDING,
+                property=payment.invoice.property,
+                contact=payment.paid_by,
+                invoice=payment.invoice,
+                payment=payment,
+                data={
+                    "amount": str(payment.amount),
+                    "started_at": payment.created_at.isoformat(),
+                    "reconciliation": reason,
+                },
+            )
+    except IntegrityError:
+        return 0  # the inbox sweep or another run listed it a moment ago
+    return 1
+
+
+def _payer_tell_failed(*, payment: Payment) -> None:
+    """Queue the payer's email that the payment did not go through, in their
+    language, with a link to the invoice; in the transaction that released it."""
+    contact = payment.paid_by
+    if contact is None or not contact.email:
+        return
+    invoice = payment.invoice
+    email_queue_from_company(
+        kind=OutgoingEmail.Kind.NOTIFICATION,
+        template="payment_failed",
+        to=contact.email,
+        language=contact.language,
+        company=Company.load(),
+        context={
+            "contact": contact,
+            "payment": payment,
+            "invoice": invoice,
+            "method": payment.method or "",
+            "link": settings.PUBLIC_BASE_URL + reverse("portal:invoice", args=[invoice.pk]),
+        },
+        contact=contact,
+        about=payment,
+    )
