@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps as installed_apps
+from django.contrib.auth.management import create_permissions
 from django.db.models import Q
 
 ALL = ("view", "add", "change", "delete")
@@ -56,6 +57,8 @@ _SETTINGS_AND_STAFF = (
     | _each("proposals", ["proposal", "proposalitem"], ["delete"])
     | _each("billing", ["invoice", "invoiceline"], ["delete"])
     | _each("issues", ["issue", "comment", "photo"], ["delete"])
+    # Giving a card payment's money back through the processor.
+    | _perms("billing", "paymentrefund", ["view", "add"])
 )
 
 
@@ -69,7 +72,8 @@ class Role:
 OFFICE_MANAGER = Role(
     "Office manager",
     "Everything in the office: contacts, properties, proposals, invoices, payments, "
-    "requests and email, and also the company's settings, email templates and staff.",
+    "requests and email, and also refunds of card payments, the company's settings, "
+    "email templates and staff.",
     frozenset(_CUSTOMERS_AND_MONEY | _SETTINGS_AND_STAFF),
 )
 ACCOUNT_MANAGER = Role(
@@ -95,19 +99,45 @@ def role_named(name: str) -> Role:
 def roles_ensure(*, apps: Any = installed_apps) -> None:
     """Create the roles' groups, or bring them back to exactly their permissions;
     running it again changes nothing. `apps` is a migration's app registry, when
-    a migration runs it. Raises LookupError if a permission does not exist (a
-    model was renamed: this module must follow)."""
+    a migration runs it: the permissions of models a later migration adds are
+    left for that migration to grant (it runs `roles_migrate`). Raises
+    LookupError if a permission does not exist (a model was renamed: this
+    module must follow)."""
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role in ROLES:
+        granted = {
+            perm for perm in role.permissions if apps is installed_apps or _model_exists(apps, perm)
+        }
         wanted = Q(pk__in=[])
-        for perm in role.permissions:
+        for perm in granted:
             app_label, codename = perm.split(".")
             wanted |= Q(content_type__app_label=app_label, codename=codename)
         permissions = list(permission_model.objects.filter(wanted))
-        if len(permissions) != len(role.permissions):
+        if len(permissions) != len(granted):
             found = {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
-            missing = ", ".join(sorted(role.permissions - found))
+            missing = ", ".join(sorted(granted - found))
             raise LookupError(f"{role.name}: no such permission {missing}")
         group, _ = group_model.objects.get_or_create(name=role.name)
         group.permissions.set(permissions)
+
+
+def _model_exists(apps: Any, perm: str) -> bool:
+    """Whether a migration's registry has the model of "app_label.action_model" yet."""
+    app_label, codename = perm.split(".")
+    try:
+        apps.get_model(app_label, codename.split("_", 1)[1])
+    except LookupError:
+        return False
+    return True
+
+
+def roles_migrate(apps: Any, schema_editor: Any) -> None:
+    """A migration's step giving the roles the permissions of the models it
+    adds: Django creates permissions after the last migration, the roles need
+    them now. (trellis/accounts/migrations/0006_staff_roles.py made the roles.)"""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
+        app_config.models_module = None
+    roles_ensure(apps=apps)

@@ -58,6 +58,10 @@ MUST_USE_PERMISSIONS = frozenset(
         "billing.add_paymentmethod",
         "billing.change_paymentmethod",
         "billing.delete_paymentmethod",
+        # Refunds give money back through the processor.
+        "billing.add_paymentrefund",
+        "billing.change_paymentrefund",
+        "billing.delete_paymentrefund",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.delete_user",

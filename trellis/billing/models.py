@@ -369,3 +369,72 @@ class ProcessorEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.processor} {self.event_id} ({self.kind})"
+
+
+class PaymentRefund(models.Model):
+    """Money of a portal card payment given back through the processor: what
+    the invoice's amount paid is net of (trellis.billing.ledger).
+
+    Like a Payment, a refund Trellis asks for exists, pending with its
+    idempotency key, before the processor is called (trellis.billing.refunds),
+    so a retry can never refund twice. One made in the processor's dashboard
+    arrives by webhook and is recorded succeeded, with no reason and nobody
+    who asked in Trellis; its reference, kept once, is what makes the several
+    events of one refund one refund."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = money_field()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    processor_reference = models.CharField(max_length=200, blank=True)
+    failure_message = models.CharField(
+        max_length=300, blank=True, help_text="The processor's reason, as staff saw it."
+    )
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why staff refunded it; empty when made elsewhere."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who asked for it in the office.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["payment", "status"], name="refund_by_payment"),
+            # The reconciliation's question: which refunds are still pending.
+            models.Index(
+                fields=["created_at"], condition=Q(status="pending"), name="refund_pending"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "succeeded", "failed"]),
+                name="refund_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | ~Q(processor_reference=""),
+                name="refund_succeeded_has_its_reference",
+            ),
+            # One refund at the processor is one row, however many events tell of it.
+            models.UniqueConstraint(
+                fields=["processor_reference"],
+                condition=~Q(processor_reference=""),
+                name="refund_reference_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount} of payment {self.payment_id}"

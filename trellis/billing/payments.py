@@ -36,7 +36,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -511,12 +511,38 @@ def _log_result(payment: Payment, *, code: str = "") -> None:
 
 def receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> None:
     """Queue the payer's receipt, in their language, with a link to the invoice."""
+    payer_email_queue(
+        payment=payment,
+        invoice=invoice,
+        company=company,
+        kind=OutgoingEmail.Kind.RECEIPT,
+        template="payment_receipt",
+        context={
+            "method": payment.method or payment.get_means_display(),
+            "reference": payment.processor_reference or payment.reference,
+        },
+    )
+
+
+def payer_email_queue(
+    *,
+    payment: Payment,
+    invoice: Invoice,
+    company: Company,
+    kind: str,
+    template: str,
+    context: dict[str, object],
+    about: models.Model | None = None,
+) -> None:
+    """Queue an email about `payment` to its payer (a receipt, a payment that did
+    not go through, a refund), in their language, with a link to the invoice;
+    nothing if the payer has no email address."""
     contact = payment.paid_by
     if contact is None or not contact.email:
         return
     email_queue_from_company(
-        kind=OutgoingEmail.Kind.RECEIPT,
-        template="payment_receipt",
+        kind=kind,
+        template=template,
         to=contact.email,
         language=contact.language,
         company=company,
@@ -524,10 +550,9 @@ def receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> No
             "contact": contact,
             "payment": payment,
             "invoice": invoice,
-            "method": payment.method or payment.get_means_display(),
-            "reference": payment.processor_reference or payment.reference,
             "link": settings.PUBLIC_BASE_URL + reverse("portal:invoice", args=[invoice.pk]),
+            **context,
         },
         contact=contact,
-        about=payment,
+        about=about or payment,
     )

@@ -8,6 +8,10 @@ Its effect goes through the one settle path (`payments.payment_settle`), which
 leaves a settled payment as it is: a payment confirmed by the customer's
 return from their bank and by the webhook is one payment and one receipt, and
 a `charge.failed` arriving after the `charge.succeeded` changes nothing.
+A `refund.succeeded` goes through the refunds' own path
+(`refunds.refund_event_apply`): a refund Trellis asked for is settled once, one
+made in the processor's dashboard is recorded, and one whose reference was
+seen before (Stripe tells of one refund in several events) changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.utils.translation import gettext as _
 from trellis.billing.gateways.base import GatewayEvent, PaymentDeclined
 from trellis.billing.models import Payment, ProcessorEvent
 from trellis.billing.payments import payment_settle
+from trellis.billing.refunds import refund_event_apply
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +36,8 @@ def processor_event_apply(*, processor: str, event: GatewayEvent) -> bool:
 
     charge.succeeded / charge.failed settle the portal payment the event names
     (by the idempotency key Trellis sent, else by the processor's reference);
-    a payment settled already stays as it is. An event about no payment Trellis
+    a payment settled already stays as it is. refund.succeeded records the
+    refund of one (trellis.billing.refunds). An event about no payment Trellis
     knows is stored, logged and ignored.
     """
     with transaction.atomic():
@@ -43,22 +49,24 @@ def processor_event_apply(*, processor: str, event: GatewayEvent) -> bool:
         except IntegrityError:
             logger.info("%s event %s delivered again: already applied", processor, event.id)
             return False
-        if event.kind in ("charge.succeeded", "charge.failed"):
+        if event.kind == "ignored":  # a kind of event Trellis does not use
+            return True
+        if event.kind == "refund.succeeded":
+            payment = refund_event_apply(processor=processor, event=event)
+        else:
             payment = _payment_of(processor=processor, event=event)
-            if payment is None:
-                logger.warning(
-                    "%s event %s (%s) is about no payment Trellis knows: ignored",
-                    processor,
-                    event.id,
-                    event.kind,
-                )
-                return True
-            stored.payment = payment
-            stored.save(update_fields=["payment"])
-            _charge_apply(payment=payment, event=event)
-        # refund.succeeded is stored (so a later delivery is known) and not yet
-        # applied: refunds come in a later increment, which records them from
-        # these events too. "ignored" is a kind of event Trellis does not use.
+            if payment is not None:
+                _charge_apply(payment=payment, event=event)
+        if payment is None:
+            logger.warning(
+                "%s event %s (%s) is about no payment Trellis knows: ignored",
+                processor,
+                event.id,
+                event.kind,
+            )
+            return True
+        stored.payment = payment
+        stored.save(update_fields=["payment"])
     return True
 
 

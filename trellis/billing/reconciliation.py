@@ -15,6 +15,11 @@ idempotency key Trellis charged with:
   processor did not answer → left pending, and listed for staff in the
   office's inbox (once per payment).
 
+Refunds left pending (the processor did not answer the office's request) are
+asked about again the same way, with the key they were asked with
+(trellis.billing.refunds.refund_retry): the processor answers what it did the
+first time, so nothing is refunded twice.
+
 `trellis payments_reconcile` runs it once, the `payments_reconcile` task in a
 worker, and `trellis send_queued_email` on each of its sweeps.
 """
@@ -25,22 +30,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trellis.billing.gateways import get_gateway
 from trellis.billing.gateways.base import Gateway, GatewayUnavailable, PaymentDeclined
-from trellis.billing.models import Payment
-from trellis.billing.payments import payment_settle, payment_settle_once
+from trellis.billing.models import Payment, PaymentRefund
+from trellis.billing.payments import payer_email_queue, payment_settle, payment_settle_once
+from trellis.billing.refunds import refund_retry, refunds_pending
 from trellis.company.models import Company
 from trellis.inbox.models import InboxItem
 from trellis.inbox.services import inbox_item_add
 from trellis.mail.models import OutgoingEmail
-from trellis.mail.services import email_queue_from_company
 
 logger = logging.getLogger(__name__)
 
@@ -64,19 +67,34 @@ class ReconcileRun:
     failed: int = 0
     pending: int = 0
     listed: int = 0
+    # Refunds left pending, asked about again: given back, refused, still pending.
+    refunded: int = 0
+    refund_refused: int = 0
+    refund_pending: int = 0
 
     @property
     def total(self) -> int:
         return self.succeeded + self.failed + self.pending
 
+    @property
+    def refunds(self) -> int:
+        return self.refunded + self.refund_refused + self.refund_pending
+
     def summary(self) -> str:
         """The run in one line, as `trellis payments_reconcile` and
-        `trellis send_queued_email` print it."""
-        return (
+        `trellis send_queued_email` print it (the refunds only when there were any)."""
+        line = (
             f"{self.total} pending payment{'s' if self.total != 1 else ''} asked about: "
             f"{self.succeeded} recorded as paid, {self.failed} released as not paid, "
             f"{self.pending} still pending ({self.listed} newly listed for staff)"
         )
+        if self.refunds:
+            line += (
+                f"; {self.refunds} pending refund{'s' if self.refunds != 1 else ''} asked "
+                f"about: {self.refunded} refunded, {self.refund_refused} refused, "
+                f"{self.refund_pending} still pending"
+            )
+        return line
 
 
 def payments_reconcile(*, now: datetime | None = None, limit: int = 100) -> ReconcileRun:
@@ -107,7 +125,21 @@ def payments_reconcile(*, now: datetime | None = None, limit: int = 100) -> Reco
         else:
             run.pending += 1
             run.listed += _list_for_staff(payment=payment, reason=outcome)
+    _refunds_reconcile(run, asked=(now - RECONCILE_LOOK_BACK, now - RECONCILE_AFTER), limit=limit)
     return run
+
+
+def _refunds_reconcile(run: ReconcileRun, *, asked: tuple[datetime, datetime], limit: int) -> None:
+    """Ask again, with their keys, about the refunds pending longer than a
+    request takes (the office's request got no answer from the processor)."""
+    for refund in refunds_pending(asked=asked, limit=limit):
+        status = refund_retry(refund=refund).status
+        if status == PaymentRefund.Status.SUCCEEDED:
+            run.refunded += 1
+        elif status == PaymentRefund.Status.FAILED:
+            run.refund_refused += 1
+        else:
+            run.refund_pending += 1
 
 
 def _reconcile(*, payment: Payment, gateway: Gateway) -> str:
@@ -172,23 +204,11 @@ def _list_for_staff(*, payment: Payment, reason: str) -> int:
 def _payer_tell_failed(*, payment: Payment) -> None:
     """Queue the payer's email that the payment did not go through, in their
     language, with a link to the invoice; in the transaction that released it."""
-    contact = payment.paid_by
-    if contact is None or not contact.email:
-        return
-    invoice = payment.invoice
-    email_queue_from_company(
+    payer_email_queue(
+        payment=payment,
+        invoice=payment.invoice,
+        company=Company.load(),
         kind=OutgoingEmail.Kind.NOTIFICATION,
         template="payment_failed",
-        to=contact.email,
-        language=contact.language,
-        company=Company.load(),
-        context={
-            "contact": contact,
-            "payment": payment,
-            "invoice": invoice,
-            "method": payment.method or "",
-            "link": settings.PUBLIC_BASE_URL + reverse("portal:invoice", args=[invoice.pk]),
-        },
-        contact=contact,
-        about=payment,
+        context={"method": payment.method or ""},
     )

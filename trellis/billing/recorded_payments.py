@@ -14,18 +14,16 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
-from trellis.billing.ledger import invoice_settle
+from trellis.billing.ledger import invoice_settle, invoice_standing
 from trellis.billing.models import Invoice, Payment
 from trellis.billing.payments import CENT, receipt_queue
 from trellis.billing.services import invoice_locked
 from trellis.company.models import Company
 from trellis.customers.models import Contact
-from trellis.documents.models import money
 from trellis.documents.selectors import document_recipient
 from trellis.refusals import Refused
 
@@ -49,13 +47,7 @@ def _room_for(invoice: Invoice, amount: Decimal, *, besides: Payment | None = No
     """Why `amount` can't be added to what is paid or reserved on the invoice, or ""."""
     if not amount.is_finite() or amount != amount.quantize(CENT) or amount <= 0:
         return "Enter an amount of at least 0.01."
-    standing = invoice.payments.filter(
-        status__in=[Payment.Status.SUCCEEDED, Payment.Status.PENDING]
-    )
-    if besides is not None:
-        standing = standing.exclude(pk=besides.pk)
-    # money(): SQLite sums decimals as floats, and gives 40 for 40.00.
-    taken = money(standing.aggregate(total=Sum("amount"))["total"] or Decimal(0))
+    taken = invoice_standing(invoice_id=invoice.pk, besides=besides)
     if taken + amount > invoice.total:
         left = invoice.total - taken
         return (

@@ -15,7 +15,7 @@ from django.db.models import Sum
 
 from trellis.accounts.models import User
 from trellis.audit.services import audit_record
-from trellis.billing.ledger import invoice_derive_paid, invoice_settle
+from trellis.billing.ledger import invoice_derive_paid, invoice_settle, invoice_standing
 from trellis.billing.models import Invoice, InvoiceLine, Payment
 from trellis.documents.models import money
 from trellis.refusals import Refused
@@ -140,12 +140,7 @@ def invoice_void(*, invoice_id: int, actor: User | None, reason: str) -> Invoice
         invoice = invoice_locked(invoice_id=invoice_id)
         if invoice.status == Invoice.Status.VOID:
             raise InvoiceChangeRefused(f"{invoice} is already void.")
-        standing = money(
-            invoice.payments.filter(
-                status__in=[Payment.Status.SUCCEEDED, Payment.Status.PENDING]
-            ).aggregate(total=Sum("amount"))["total"]
-            or Decimal(0)
-        )
+        standing = invoice_standing(invoice_id=invoice.pk)
         if standing:
             raise InvoiceChangeRefused(
                 f"{invoice} can't be voided while payments of {standing} stand on it: "

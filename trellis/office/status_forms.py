@@ -123,3 +123,29 @@ class DecisionRecordForm(StatusForm):
             "reason": data["reason"],
             "chosen_item_ids": data.get("chosen_items", []),
         }
+
+
+class PaymentRefundForm(forms.Form):
+    """A card payment's Refund, in its row on the invoice's page: how much (what
+    is left of it, to begin with), why, and the key made when the page was
+    shown, so the same form posted twice is one refund. The service checks the
+    rest (what is left, the payment's kind and state)."""
+
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(max_length=300)
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    # What staff read for each field's mistake, in the fields' order.
+    MISTAKES = {
+        "amount": "Enter the amount to refund: at least 0.01.",
+        "reason": "Say why the payment is refunded.",
+        "idempotency_key": "This refund form has expired: open the invoice again.",
+    }
+
+    def mistakes(self) -> str:
+        """The form's mistakes in one message (it is posted from a row of the page)."""
+        return " ".join(text for name, text in self.MISTAKES.items() if name in self.errors)
+
+    def refund(self) -> dict[str, Any]:
+        """What payment_refund() takes from the form."""
+        return dict(self.cleaned_data)

@@ -167,7 +167,7 @@ def test_another_processors_event_does_not_settle_a_sandbox_payment(contact):
     assert payment.status == Payment.Status.PENDING
 
 
-def test_a_refund_event_is_stored_and_not_applied_yet(contact):
+def test_a_refund_made_at_the_processor_is_stored_once_and_the_balance_follows(contact):
     payment = charged_not_recorded(contact)
     apply(delivered(sandbox_events(payment, "charge.succeeded")[0]))
     payment.refresh_from_db()
@@ -181,7 +181,8 @@ def test_a_refund_event_is_stored_and_not_applied_yet(contact):
 
     assert apply(delivered(refund)) is True
 
+    assert apply(delivered(refund)) is False  # delivered again: nothing more
     assert ProcessorEvent.objects.filter(kind="refund.succeeded").count() == 1
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
-    assert payment.invoice.amount_paid == Decimal("100.00")
+    assert payment.invoice.amount_paid == Decimal("90.00")

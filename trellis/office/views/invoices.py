@@ -1,9 +1,10 @@
 """The office's invoices: the list, an invoice's page (its lines and totals,
-status, payments, publishing, who sees it), and its buttons: Issue invoice,
-Void invoice, Record a payment, Reverse (an offline or imported payment), Print,
-Email.
+status, payments and their refunds, publishing, who sees it), and its buttons:
+Issue invoice, Void invoice, Record a payment, Reverse (an offline or imported
+payment), Print, Email; a card payment's Refund is in invoice_refunds.py.
 
-Seeing them takes billing.view_invoice; every button billing.change_invoice.
+Seeing them takes billing.view_invoice; every button billing.change_invoice
+(but Refund: billing.add_paymentrefund).
 What is paid and owed follows from the payment records (trellis.billing.ledger);
 the services check the state and the balance and say why not."""
 
@@ -30,6 +31,12 @@ from trellis.office.status_actions import (
 )
 from trellis.office.status_forms import PaymentRecordForm
 from trellis.office.views.documents import ActionUrl, DocumentPages, document_list
+from trellis.office.views.invoice_refunds import (
+    REFUND,
+    invoice_payments,
+    invoice_refund_rows,
+    refund_columns,
+)
 
 VIEW = "billing.view_invoice"
 CHANGE = "billing.change_invoice"
@@ -144,7 +151,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, invoice: Invoice, posted: StatusForm | None = None) -> HttpResponse:
-    payments = invoice.payments.select_related("method", "paid_by", "recorded_by", "reversed_by")
+    may_refund = request.user.has_perm(REFUND)
     context = {
         "title": str(invoice),
         "invoice": invoice,
@@ -158,9 +165,11 @@ def _page(request: HttpRequest, invoice: Invoice, posted: StatusForm | None = No
                 "reference": payment_reference(payment),
                 "recorded_by": staff_name(payment.recorded_by),
                 "reversal": payment_reversal(payment),
+                **refund_columns(payment, may_refund=may_refund),
             }
-            for payment in payments
+            for payment in invoice_payments(invoice)
         ],
+        "refunds": invoice_refund_rows(invoice),
     }
     return PAGES.page(request, invoice, "office/invoices/detail.html", context, posted=posted)
 

@@ -4,6 +4,7 @@ from trellis.tests.permission_entries import GET_NOT_ALLOWED, Entry, button, sho
 
 VIEW = "billing.view_invoice"
 CHANGE = "billing.change_invoice"
+REFUND = "billing.add_paymentrefund"
 
 ENTRIES: dict[str, Entry] = {
     "office:invoices": Entry(shows(VIEW), GET_NOT_ALLOWED),
@@ -13,6 +14,9 @@ ENTRIES: dict[str, Entry] = {
     # An empty form is shown again, with what is missing.
     "office:invoice-record-payment": button(CHANGE, ok=(200,)),
     "office:invoice-reverse-payment": button(CHANGE),
+    # Money back through the processor: the Office manager's (the form, posted
+    # empty, comes back to the page saying what is missing).
+    "office:invoice-refund-payment": button(REFUND),
     # The PDF, or the page saying why not.
     "office:invoice-print": button(CHANGE, ok=(200, 302)),
     "office:invoice-email": button(CHANGE),
