@@ -48,15 +48,16 @@ def processor_allowed(response: HttpResponseBase) -> HttpResponseBase:
     """Let this page load the payment processor's own scripts and frames: its
     card fields and its bank prompt live on its origin, so the card number
     never reaches Trellis. Only pages that show one of those call it."""
-    origins = list(get_gateway().script_origins)
-    if origins:
-        # frame-src and connect-src are not in the base policy (they fall
-        # back to default-src 'self'), so naming them here must keep 'self'.
-        response._csp_update = {  # type: ignore[attr-defined]
-            "script-src": origins,
-            "frame-src": [SELF, *origins],
-            "connect-src": [SELF, *origins],
-        }
+    update = {}
+    for directive, sources in get_gateway().card_page_sources.items():
+        if sources:
+            # script-src is in the base policy; frame-src and connect-src are
+            # not (they fall back to default-src 'self'), so naming them here
+            # must keep 'self'.
+            kept = [] if directive == "script-src" else [SELF]
+            update[directive] = [*kept, *sources]
+    if update:
+        response._csp_update = update  # type: ignore[attr-defined]
     return response
 
 

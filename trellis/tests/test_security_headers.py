@@ -39,6 +39,7 @@ from trellis.testing.factories import (
     ProposalFactory,
 )
 from trellis.testing.mail import link_in
+from trellis.testing.stripe_api import stripe_api_fixture  # noqa: F401
 from trellis.tests.security_world import office_patterns
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ PROCESSOR = "https://js.stripe.com"
 class HostedFieldsGateway(SandboxGateway):
     """The sandbox, with card fields served from a processor's origin as Stripe's are."""
 
-    script_origins = (PROCESSOR,)
+    card_page_sources = {"script-src": (PROCESSOR,), "frame-src": (PROCESSOR,)}
 
 
 # The pages where a card is typed: the only ones that may load the processor.
@@ -436,6 +437,29 @@ def test_only_card_entry_pages_allow_the_processor(client, alice, portal):
     assert PROCESSOR in policy_of(pay)["script-src"]
     assert policy_of(pay)["frame-src"] == ["'self'", PROCESSOR]
     assert PROCESSOR not in invoice.headers["Content-Security-Policy"]
+
+
+def test_stripes_pay_page_allows_each_of_its_origins_only_where_stripe_needs_it(
+    client, alice, portal, stripe_api
+):
+    sign_in(client, alice.contact.email)
+    pay = client.get(reverse("portal:invoice-pay", kwargs=portal.kwargs["portal:invoice-pay"]))
+    invoice = client.get(reverse("portal:invoice", kwargs=portal.kwargs["portal:invoice"]))
+
+    assert pay.status_code == 200
+    assert stripe_api.requests_to("POST", "/v1/setup_intents")  # the Payment Element's intent
+    policy = policy_of(pay)
+    assert {"https://js.stripe.com", "https://*.js.stripe.com"} <= set(policy["script-src"])
+    assert "https://api.stripe.com" not in policy["script-src"]
+    assert "https://hooks.stripe.com" not in policy["script-src"]
+    assert policy["connect-src"] == ["'self'", "https://api.stripe.com"]
+    assert policy["frame-src"] == [
+        "'self'",
+        "https://js.stripe.com",
+        "https://*.js.stripe.com",
+        "https://hooks.stripe.com",
+    ]
+    assert "stripe.com" not in invoice.headers["Content-Security-Policy"]
 
 
 def test_the_sandbox_allows_no_processor_anywhere(client, alice, portal, settings):

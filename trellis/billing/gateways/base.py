@@ -26,16 +26,14 @@ class CardEntry:
 
     `kind` is the gateway's name and picks the template that embeds the field
     (`trellis/templates/card_entry/<kind>.html`, given `entry`); `script_url` is the
-    processor's script the page loads; `origins` are what that script and its
-    frames load from, for the page's Content-Security-Policy (script-src,
-    frame-src, connect-src); `options` are handed to the script (as data-
+    processor's script the page loads (the page's policy allows it:
+    Gateway.card_page_sources); `options` are handed to the script (as data-
     attributes): the sandbox's field URL, Stripe's publishable key and the
     SetupIntent's client secret, the language.
     """
 
     kind: str
     script_url: str
-    origins: tuple[str, ...]
     options: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -141,10 +139,11 @@ class Gateway(Protocol):
     name: str  # "sandbox", "stripe": stored on each PaymentMethod and in the webhook URL
 
     @property
-    def script_origins(self) -> tuple[str, ...]:
-        """Origins the processor's card field loads scripts and frames from; the
-        card-entry pages allow them in their Content-Security-Policy, and no
-        other page does."""
+    def card_page_sources(self) -> Mapping[str, tuple[str, ...]]:
+        """What the processor's card field and bank prompt load, by
+        Content-Security-Policy directive ("script-src", "frame-src",
+        "connect-src"): the pages that show them allow exactly these, and no
+        other page allows any."""
         ...
 
     def customer_create(self, *, name: str, email: str, idempotency_key: str) -> str:

@@ -47,11 +47,15 @@ class SandboxGateway:
     name = "sandbox"
 
     @property
-    def script_origins(self) -> tuple[str, ...]:
+    def card_page_sources(self) -> dict[str, tuple[str, ...]]:
         # Served from Trellis's own origin (the default), 'self' already
         # allows it: the card-entry pages' policy then names no other origin.
+        # The page loads the sandbox's script and frames its field; the field
+        # itself calls the sandbox's API, under its own policy.
         origin = addresses.sandbox_origin()
-        return () if origin == addresses.merchant_origin() else (origin,)
+        if origin == addresses.merchant_origin():
+            return {}
+        return {"script-src": (origin,), "frame-src": (origin,)}
 
     def customer_create(self, *, name: str, email: str, idempotency_key: str) -> str:
         return processor.customer_create(name=name, email=email, idempotency_key=idempotency_key)
@@ -61,7 +65,6 @@ class SandboxGateway:
         return CardEntry(
             kind=self.name,
             script_url=addresses.sandbox_url(addresses.CARD_ENTRY_SCRIPT),
-            origins=self.script_origins,
             options={
                 "field_url": f"{addresses.sandbox_url(addresses.CARD_FIELD)}?{query}",
                 "origin": addresses.sandbox_origin(),

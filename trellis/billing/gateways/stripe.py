@@ -46,15 +46,14 @@ from trellis.billing.gateways.stripe_events import PAYMENT_KEY, REFUND_KEY, even
 logger = logging.getLogger(__name__)
 
 STRIPE_JS = "https://js.stripe.com/v3/"
-# What Stripe.js and the Payment Element load from (Stripe's integration
-# security guide): the script and its frames, the API it calls, and the
-# frames of the 3-D Secure prompt.
-STRIPE_ORIGINS = (
-    "https://js.stripe.com",
-    "https://*.js.stripe.com",
-    "https://api.stripe.com",
-    "https://hooks.stripe.com",
-)
+# What Stripe.js and the Payment Element load, by directive (Stripe's
+# integration security guide): the script from js.stripe.com, its frames
+# there and the 3-D Secure prompt's on hooks.stripe.com, its calls to the API.
+STRIPE_SOURCES = {
+    "script-src": ("https://js.stripe.com", "https://*.js.stripe.com"),
+    "frame-src": ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"),
+    "connect-src": ("https://api.stripe.com",),
+}
 # Long enough for a bank's answer to a charge, short enough that a customer
 # waiting at the page gets "try again" rather than a dead browser tab.
 REQUEST_TIMEOUT_SECONDS = 10.0
@@ -87,7 +86,7 @@ def _unavailable_on_errors(doing: str) -> Iterator[None]:
 
 class StripeGateway:
     name = "stripe"
-    script_origins: tuple[str, ...] = STRIPE_ORIGINS
+    card_page_sources = STRIPE_SOURCES
 
     def __init__(self, *, timeout: float = REQUEST_TIMEOUT_SECONDS) -> None:
         self._client = stripe.StripeClient(
@@ -118,7 +117,6 @@ class StripeGateway:
         return CardEntry(
             kind=self.name,
             script_url=STRIPE_JS,
-            origins=STRIPE_ORIGINS,
             options={
                 "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
                 "client_secret": intent.client_secret or "",

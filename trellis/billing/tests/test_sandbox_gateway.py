@@ -67,8 +67,10 @@ def test_the_card_entry_names_the_sandbox_field_script_and_language(gateway, cus
     entry = gateway.card_entry(customer=customer, language="es")
     assert entry.kind == "sandbox"
     assert entry.script_url == "https://sandbox.greenway.example/sandbox-processor/v1/card-entry.js"
-    assert entry.origins == ("https://sandbox.greenway.example",)
-    assert gateway.script_origins == ("https://sandbox.greenway.example",)
+    assert gateway.card_page_sources == {
+        "script-src": ("https://sandbox.greenway.example",),
+        "frame-src": ("https://sandbox.greenway.example",),
+    }
     assert entry.options["origin"] == "https://sandbox.greenway.example"
     assert entry.options["language"] == "es"
     assert entry.options["field_url"].startswith(
@@ -79,7 +81,7 @@ def test_the_card_entry_names_the_sandbox_field_script_and_language(gateway, cus
 def test_served_from_trellis_itself_the_sandbox_needs_no_extra_origin(gateway, settings):
     settings.PUBLIC_BASE_URL = "https://portal.greenway.example"
     settings.SANDBOX_PROCESSOR_URL = "https://portal.greenway.example/sandbox-processor"
-    assert gateway.script_origins == ()
+    assert gateway.card_page_sources == {}
 
 
 def test_a_saved_card_keeps_only_the_reference_brand_last_four_and_expiry(gateway, customer):

@@ -10,13 +10,12 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from trellis.billing.gateways.base import CardEntry
-from trellis.billing.gateways.stripe import STRIPE_JS, STRIPE_ORIGINS
+from trellis.billing.gateways.stripe import STRIPE_JS
 from trellis.content_security import HtmlContentSecurityPolicyMiddleware
 
 ENTRY = CardEntry(
     kind="stripe",
     script_url=STRIPE_JS,
-    origins=STRIPE_ORIGINS,
     options={
         "publishable_key": "pk_test_abc",
         "client_secret": "seti_123_secret_456",
@@ -94,8 +93,11 @@ def test_a_values_markup_is_escaped():
     entry = CardEntry(
         kind="stripe",
         script_url=STRIPE_JS,
-        origins=STRIPE_ORIGINS,
-        options={"publishable_key": '"><script>x</script>', "client_secret": "s", "language": "en"},
+        options={
+            "publishable_key": '"><script>x</script>',
+            "client_secret": "s",
+            "language": "en",
+        },
     )
     _, _, html = rendered("card_entry/stripe.html", entry=entry)
     assert "<script>x</script>" not in html

@@ -46,7 +46,13 @@ def customer(gateway):
 def test_the_configured_gateway_is_stripe_with_its_origins(gateway):
     assert isinstance(gateway, StripeGateway)
     assert gateway.name == "stripe"
-    assert "https://js.stripe.com" in gateway.script_origins
+    assert gateway.card_page_sources["script-src"] == (
+        "https://js.stripe.com",
+        "https://*.js.stripe.com",
+    )
+    assert "https://api.stripe.com" not in gateway.card_page_sources["script-src"]
+    assert gateway.card_page_sources["connect-src"] == ("https://api.stripe.com",)
+    assert "https://hooks.stripe.com" in gateway.card_page_sources["frame-src"]
 
 
 def test_a_customer_is_made_with_the_key_given_and_the_secret_key(stripe_api, gateway):
