@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "trellis.customers",
     "trellis.proposals",
     "trellis.billing",
+    "trellis.autopay",
+    "trellis.bulk_charging",
     "trellis.issues",
     "trellis.documents",
     "trellis.mail",

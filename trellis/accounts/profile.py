@@ -37,6 +37,24 @@ def profile_update(*, user: User, first_name: str, last_name: str, language: str
     return contact
 
 
+def receipt_emails_set(*, user: User, enabled: bool) -> Contact:
+    """Turn the customer's payment receipts by email on or off. Payment
+    failures, autopay notices and refunds are sent whatever it says."""
+    contact = _own_contact(user)
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.receipt_emails != enabled:
+            locked.receipt_emails = enabled
+            locked.save(update_fields=["receipt_emails", "updated_at"])
+            audit_record(
+                action="contact.receipt_emails_on" if enabled else "contact.receipt_emails_off",
+                actor=user,
+                target=locked,
+            )
+    contact.receipt_emails = enabled
+    return locked
+
+
 def contact_email_check(*, contact: Contact, email: str) -> str:
     """The email, cleaned, if the contact may take it; ValidationError if not."""
     email = email.strip()

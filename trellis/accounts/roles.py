@@ -59,6 +59,8 @@ _SETTINGS_AND_STAFF = (
     | _each("issues", ["issue", "comment", "photo"], ["delete"])
     # Giving a card payment's money back through the processor.
     | _perms("billing", "paymentrefund", ["view", "add"])
+    # Charging many customers' saved methods at once (trellis/office/views/bulk_charges.py).
+    | {"bulk_charging.charge_in_bulk"}
 )
 
 
@@ -72,7 +74,8 @@ class Role:
 OFFICE_MANAGER = Role(
     "Office manager",
     "Everything in the office: contacts, properties, proposals, invoices, payments, "
-    "requests and email, and also refunds of card payments, the company's settings, "
+    "requests and email, and also refunds of card payments, charging saved payment "
+    "methods in bulk, the company's settings, "
     "email templates and staff.",
     frozenset(_CUSTOMERS_AND_MONEY | _SETTINGS_AND_STAFF),
 )
@@ -123,10 +126,20 @@ def roles_ensure(*, apps: Any = installed_apps) -> None:
 
 
 def _model_exists(apps: Any, perm: str) -> bool:
-    """Whether a migration's registry has the model of "app_label.action_model" yet."""
+    """Whether a migration's registry has the model of "app_label.action_model"
+    yet; for a model's own permission (its Meta.permissions, "charge_in_bulk"),
+    whose codename names no model, whether the permission was created yet."""
     app_label, codename = perm.split(".")
+    action, _, model = codename.partition("_")
+    if action not in ALL:
+        permission_model = apps.get_model("auth", "Permission")
+        return bool(
+            permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).exists()
+        )
     try:
-        apps.get_model(app_label, codename.split("_", 1)[1])
+        apps.get_model(app_label, model)
     except LookupError:
         return False
     return True

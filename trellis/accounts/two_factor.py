@@ -62,6 +62,8 @@ MUST_USE_PERMISSIONS = frozenset(
         "billing.add_paymentrefund",
         "billing.change_paymentrefund",
         "billing.delete_paymentrefund",
+        # Charging many customers' saved methods at once.
+        "bulk_charging.charge_in_bulk",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.delete_user",

@@ -125,8 +125,19 @@ class InvoiceLine(LineItem):
 
 
 class PaymentMethod(models.Model):
-    """A card saved with the payment processor. Only the processor's token and
-    what a person needs to recognise the card are kept: never its number or CVV."""
+    """A card or a US bank account saved with the payment processor. Only the
+    processor's token and what a person needs to recognise it are kept: never
+    a card's number or CVV, never a bank account's routing or full number.
+
+    A contact has at most one default card and one default bank account (a
+    constraint per kind). A bank account may have to be verified before it can
+    be charged: the processor sends two small deposits and the customer
+    confirms their amounts, in at most VERIFY_TRIES tries
+    (trellis.billing.bank_accounts)."""
+
+    class Kind(models.TextChoices):
+        CARD = "card", _("Card")
+        BANK_ACCOUNT = "bank_account", _("Bank account")
 
     class Brand(models.TextChoices):
         VISA = "visa", "Visa"
@@ -134,17 +145,40 @@ class PaymentMethod(models.Model):
         AMEX = "amex", "American Express"
         DISCOVER = "discover", "Discover"
 
+    class AccountType(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        SAVINGS = "savings", _("Savings")
+
+    class Verification(models.TextChoices):
+        VERIFIED = "verified", _("Verified")
+        PENDING = "pending", _("Waiting for the two deposits to be confirmed")
+        FAILED = "failed", _("Could not be verified")
+
+    VERIFY_TRIES = 3
+
     contact = models.ForeignKey(
         "customers.Contact", on_delete=models.CASCADE, related_name="payment_methods"
     )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CARD)
     processor = models.CharField(max_length=30)
-    token = models.CharField(max_length=200, help_text="The processor's reference for the card.")
-    brand = models.CharField(max_length=12, choices=Brand.choices)
+    token = models.CharField(max_length=200, help_text="The processor's reference for the method.")
+    brand = models.CharField(max_length=12, choices=Brand.choices, blank=True)
     last4 = models.CharField("last four digits", max_length=4)
-    exp_month = models.PositiveSmallIntegerField("expiry month")
-    exp_year = models.PositiveSmallIntegerField("expiry year")
+    exp_month = models.PositiveSmallIntegerField("expiry month", null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField("expiry year", null=True, blank=True)
     holder_name = models.CharField(max_length=200)
     billing_postcode = models.CharField(max_length=20, blank=True)
+    bank_name = models.CharField(max_length=100, blank=True)
+    account_type = models.CharField(max_length=10, choices=AccountType.choices, blank=True)
+    verification = models.CharField(
+        max_length=10, choices=Verification.choices, default=Verification.VERIFIED
+    )
+    verification_reference = models.CharField(
+        max_length=200, blank=True, help_text="What the processor verifies the account by."
+    )
+    verification_tries = models.PositiveSmallIntegerField(
+        default=0, help_text="Wrong amounts entered so far."
+    )
     is_default = models.BooleanField(default=False)
     saved_by_staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -160,17 +194,39 @@ class PaymentMethod(models.Model):
     )
 
     class Meta:
-        ordering = ["-is_default", "-created_at", "-id"]
+        ordering = ["-kind", "-is_default", "-created_at", "-id"]  # cards first
         indexes = [models.Index(fields=["contact", "removed_at"], name="method_by_contact")]
         constraints = [
             models.UniqueConstraint(fields=["processor", "token"], name="method_token_once"),
             models.UniqueConstraint(
-                fields=["contact"],
+                fields=["contact", "kind"],
                 condition=Q(is_default=True, removed_at__isnull=True),
-                name="method_one_default_per_contact",
+                name="method_one_default_per_contact_and_kind",
             ),
             models.CheckConstraint(
-                condition=Q(exp_month__gte=1, exp_month__lte=12), name="method_expiry_month_valid"
+                condition=Q(kind__in=["card", "bank_account"]), name="method_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="card")
+                | (
+                    ~Q(brand="")
+                    & Q(exp_month__gte=1, exp_month__lte=12, exp_year__isnull=False)
+                    & Q(verification="verified")
+                ),
+                name="method_card_has_brand_and_expiry",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="bank_account")
+                | Q(account_type__in=["checking", "savings"], exp_month__isnull=True),
+                name="method_bank_account_has_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(verification__in=["verified", "pending", "failed"]),
+                name="method_verification_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_default=False) | Q(verification="verified"),
+                name="method_default_is_verified",
             ),
             models.CheckConstraint(
                 condition=Q(last4__regex=r"^[0-9]{4}$"), name="method_last4_digits"
@@ -178,9 +234,23 @@ class PaymentMethod(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.BANK_ACCOUNT:
+            return f"{self.bank_name or _('Bank account')} •••• {self.last4}"
         return f"{self.get_brand_display()} •••• {self.last4}"
 
+    @property
+    def is_bank_account(self) -> bool:
+        return self.kind == self.Kind.BANK_ACCOUNT
+
+    @property
+    def chargeable(self) -> bool:
+        """Verified: a bank account waiting for its deposits, or whose
+        verification failed, cannot be charged."""
+        return self.verification == self.Verification.VERIFIED
+
     def expired_on(self, day: date) -> bool:
+        if self.exp_year is None or self.exp_month is None:
+            return False  # a bank account does not expire
         return (self.exp_year, self.exp_month) < (day.year, day.month)
 
 
@@ -235,6 +305,14 @@ class Payment(models.Model):
         OFFLINE = "offline", "Recorded by staff"
         IMPORTED = "imported", "Imported"
 
+    class Origin(models.TextChoices):
+        """Who started a portal payment: the customer at the page, or Trellis
+        on their behalf with their saved method (autopay, staff's bulk charge)."""
+
+        CUSTOMER = "customer", "The customer, in the portal"
+        AUTOPAY = "autopay", "Autopay"
+        OFFICE = "office", "Charged by staff"
+
     class Means(models.TextChoices):
         """How money recorded outside the portal was paid."""
 
@@ -247,6 +325,7 @@ class Payment(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.PORTAL)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.CUSTOMER)
     method = models.ForeignKey(
         PaymentMethod, null=True, on_delete=models.PROTECT, related_name="payments"
     )
@@ -262,6 +341,11 @@ class Payment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
+    processing_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the processor accepted a bank payment, which clears days later.",
+    )
 
     # Offline and imported payments.
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -310,6 +394,10 @@ class Payment(models.Model):
                 condition=Q(external_id__isnull=True) | Q(source="imported"),
                 name="payment_external_id_only_when_imported",
             ),
+            models.CheckConstraint(
+                condition=Q(origin="customer") | Q(source="portal"),
+                name="payment_charged_for_the_customer_through_the_processor",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -319,6 +407,17 @@ class Payment(models.Model):
     def counts(self) -> bool:
         """Whether it is part of the invoice's amount paid."""
         return self.status == self.Status.SUCCEEDED
+
+    @property
+    def customer_away(self) -> bool:
+        """Whether the payer was not at the page when it settled: they learn a
+        failure only by email (a returned bank payment, autopay, a bulk charge)."""
+        return self.processing_at is not None or self.origin != self.Origin.CUSTOMER
+
+    @property
+    def processing(self) -> bool:
+        """A bank payment on its way: neither paid nor payable again yet."""
+        return self.status == self.Status.PENDING and self.processing_at is not None
 
     @property
     def reversible(self) -> bool:

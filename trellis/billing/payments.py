@@ -30,13 +30,13 @@ pending too, until the processor says how it ended.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,7 @@ from trellis.billing.gateways import get_gateway
 from trellis.billing.gateways.base import GatewayUnavailable, PaymentDeclined
 from trellis.billing.ledger import invoice_settle
 from trellis.billing.models import Invoice, Payment, PaymentMethod
+from trellis.billing.payer_emails import payer_tell_failed, receipt_queue
 from trellis.billing.processor_customers import processor_customer_of
 from trellis.billing.selectors import invoices_due, invoices_due_first
 from trellis.billing.services import invoice_locked
@@ -55,8 +56,6 @@ from trellis.customers.models import Contact
 from trellis.inbox.models import InboxItem
 from trellis.inbox.services import inbox_item_add
 from trellis.mail.delivery import task_enqueue_on_commit
-from trellis.mail.models import OutgoingEmail
-from trellis.mail.services import email_queue_from_company
 from trellis.refusals import Refused
 from trellis.security_log import security_event
 from trellis.visibility import visible_invoices
@@ -90,6 +89,7 @@ def invoice_pay(
     amount: Decimal,
     idempotency_key: str,
     one_time: bool = False,
+    origin: str = Payment.Origin.CUSTOMER,
 ) -> Payment:
     """Pay `amount` of an invoice the contact sees with one of their methods.
 
@@ -100,7 +100,9 @@ def invoice_pay(
     is returned, or asked about again while it is pending; never charged twice.
 
     `one_time` is for a card the customer entered for this payment without
-    saving it: it was tokenised and kept removed, and may pay once.
+    saving it: it was tokenised and kept removed, and may pay once. `origin`
+    autopay or office: Trellis charges the contact's saved method for them,
+    who is not at the page (the processor is told: off-session).
     """
     payment = _payment_start(
         invoice_id=invoice_id,
@@ -110,6 +112,7 @@ def invoice_pay(
         amount=amount,
         idempotency_key=idempotency_key,
         one_time=one_time,
+        origin=origin,
     )
     if payment.status != Payment.Status.PENDING:
         return payment
@@ -216,6 +219,11 @@ def method_problem(*, method: PaymentMethod, contact: Contact, one_time: bool = 
         usable = method.removed_at is None
     if method.contact_id != contact.pk or not usable:
         return _("Choose one of your saved payment methods.")
+    if not method.chargeable:
+        return _(
+            "This bank account is not verified yet: confirm its two small deposits "
+            "under Manage Payments, or choose another payment method."
+        )
     if method.expired_on(timezone.localdate()):
         return _("This card has expired. Choose another payment method.")
     return ""
@@ -230,6 +238,7 @@ def _payment_start(
     amount: Decimal,
     idempotency_key: str,
     one_time: bool,
+    origin: str,
 ) -> Payment:
     with transaction.atomic():
         # Every attempt on the invoice waits here for the one before it to be
@@ -270,6 +279,7 @@ def _payment_start(
             paid_by=contact,
             amount=amount,
             idempotency_key=idempotency_key,
+            origin=origin,
         )
 
 
@@ -294,7 +304,7 @@ def payment_problem(
     if not amount.is_finite() or amount != amount.quantize(CENT) or amount <= 0:
         return _("Enter an amount of at least 0.01.")
     if reserved is None:
-        reserved = _reserved(invoice)
+        reserved = invoice_reserved(invoice)
     if amount > invoice.balance - reserved:
         if reserved > 0:
             return _("A payment on this invoice is already being processed.")
@@ -302,9 +312,14 @@ def payment_problem(
     return ""
 
 
-def _reserved(invoice: Invoice) -> Decimal:
-    pending = Payment.objects.filter(invoice=invoice, status=Payment.Status.PENDING)
-    return sum(pending.values_list("amount", flat=True), Decimal(0))
+def invoice_reserved(invoice: Invoice, payments: Iterable[Payment] | None = None) -> Decimal:
+    """What the invoice's pending payments hold back from its balance (a bank
+    payment clearing, a card payment waiting for the customer's bank): not
+    paid yet, and not payable again. `payments`: the invoice's payments when
+    the caller has them loaded already."""
+    if payments is None:
+        payments = Payment.objects.filter(invoice=invoice, status=Payment.Status.PENDING)
+    return sum((p.amount for p in payments if p.status == Payment.Status.PENDING), Decimal(0))
 
 
 def _not_due_message(invoice: Invoice) -> str:
@@ -316,7 +331,8 @@ def _not_due_message(invoice: Invoice) -> str:
 
 
 def _payment_charge(*, payment: Payment, company: Company) -> Payment:
-    """Ask the processor to take a pending payment, the customer at the page.
+    """Ask the processor to take a pending payment: the customer at the page,
+    or (autopay, a bulk charge) not, when their bank cannot ask them anything.
 
     A charge the customer's bank wants them to confirm (3-D Secure) leaves the
     payment pending with the processor's reference: the payment page shows the
@@ -333,7 +349,7 @@ def _payment_charge(*, payment: Payment, company: Company) -> Payment:
             amount=payment.amount,
             currency=company.currency,
             idempotency_key=payment.idempotency_key,
-            customer_present=True,
+            customer_present=payment.origin == Payment.Origin.CUSTOMER,
             return_url=settings.PUBLIC_BASE_URL
             + reverse("portal:payment", args=[payment.invoice_id, payment.pk]),
         )
@@ -345,16 +361,24 @@ def _payment_charge(*, payment: Payment, company: Company) -> Payment:
     if charge.status == "requires_action":
         _reference_keep(payment=payment, reference=charge.reference)
         return payment
+    if charge.status == "processing":
+        _reference_keep(payment=payment, reference=charge.reference, processing=True)
+        return payment
     return payment_settle(payment=payment, reference=charge.reference)
 
 
-def _reference_keep(*, payment: Payment, reference: str) -> None:
+def _reference_keep(*, payment: Payment, reference: str, processing: bool = False) -> None:
     """Keep the processor's reference of a charge still open, for staff and for
-    the lookups that settle it; only while the payment is pending."""
-    Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-        processor_reference=reference
-    )
-    payment.processor_reference = reference
+    the lookups that settle it; only while the payment is pending. A bank
+    payment the processor accepted is marked `processing_at`: it clears, or is
+    returned, days later (a webhook settles it), and is not asked about
+    before then (trellis.billing.reconciliation)."""
+    fields: dict[str, object] = {"processor_reference": reference}
+    if processing:
+        fields["processing_at"] = timezone.now()
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(**fields)
+    for name, value in fields.items():
+        setattr(payment, name, value)
 
 
 def payment_settle(
@@ -456,6 +480,10 @@ def payment_notices_send(*, payment_id: int) -> None:
         invoice = payment.invoice
         if succeeded:
             receipt_queue(payment=payment, invoice=invoice, company=company)
+        elif payment.customer_away:
+            # A bank payment returned days after the customer left the page,
+            # or a charge made for them: they learn it, and why, only here.
+            payer_tell_failed(payment=payment, company=company)
         inbox_item_add(
             kind=kind,
             company=company,
@@ -507,52 +535,3 @@ def _log_result(payment: Payment, *, code: str = "") -> None:
         "code": code or None,
     }
     transaction.on_commit(lambda: security_event(event, outcome=payment.status, **fields))
-
-
-def receipt_queue(*, payment: Payment, invoice: Invoice, company: Company) -> None:
-    """Queue the payer's receipt, in their language, with a link to the invoice."""
-    payer_email_queue(
-        payment=payment,
-        invoice=invoice,
-        company=company,
-        kind=OutgoingEmail.Kind.RECEIPT,
-        template="payment_receipt",
-        context={
-            "method": payment.method or payment.get_means_display(),
-            "reference": payment.processor_reference or payment.reference,
-        },
-    )
-
-
-def payer_email_queue(
-    *,
-    payment: Payment,
-    invoice: Invoice,
-    company: Company,
-    kind: str,
-    template: str,
-    context: dict[str, object],
-    about: models.Model | None = None,
-) -> None:
-    """Queue an email about `payment` to its payer (a receipt, a payment that did
-    not go through, a refund), in their language, with a link to the invoice;
-    nothing if the payer has no email address."""
-    contact = payment.paid_by
-    if contact is None or not contact.email:
-        return
-    email_queue_from_company(
-        kind=kind,
-        template=template,
-        to=contact.email,
-        language=contact.language,
-        company=company,
-        context={
-            "contact": contact,
-            "payment": payment,
-            "invoice": invoice,
-            "link": settings.PUBLIC_BASE_URL + reverse("portal:invoice", args=[invoice.pk]),
-            **context,
-        },
-        contact=contact,
-        about=about or payment,
-    )

@@ -105,5 +105,9 @@ def _charge_apply(*, payment: Payment, event: GatewayEvent) -> None:
             )
         payment_settle(payment=payment, reference=event.reference)
     else:
-        reason = event.message or _("Your card was declined.")
+        reason = event.message or (
+            _("Your bank returned the payment.")
+            if payment.processing_at is not None
+            else _("Your card was declined.")
+        )
         payment_settle(payment=payment, declined=PaymentDeclined("declined", reason))

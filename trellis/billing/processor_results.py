@@ -83,6 +83,8 @@ def payment_progress_record(*, payment: Payment, lookup: ChargeLookup) -> Paymen
     if lookup.state == "failed":
         declined = PaymentDeclined("declined", lookup.message or _default_reason())
         return _settled(payment_settle(payment=payment, declined=declined))
+    if lookup.state == "processing":
+        return PaymentProgress(payment=payment, state="processing")
     if lookup.state == "pending":
         if lookup.action:
             return PaymentProgress(payment=payment, state="action_required", action=lookup.action)

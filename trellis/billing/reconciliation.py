@@ -15,6 +15,10 @@ idempotency key Trellis charged with:
   processor did not answer → left pending, and listed for staff in the
   office's inbox (once per payment).
 
+A bank payment (ACH) is processing for days by nature: its webhook settles
+it. It is asked about only once it has been processing longer than
+BANK_CLEARING, and then listed for staff if still clearing.
+
 Refunds left pending (the processor did not answer the office's request) are
 asked about again the same way, with the key they were asked with
 (trellis.billing.refunds.refund_retry): the processor answers what it did the
@@ -31,19 +35,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trellis.billing.gateways import get_gateway
 from trellis.billing.gateways.base import Gateway, GatewayUnavailable, PaymentDeclined
 from trellis.billing.models import Payment, PaymentRefund
-from trellis.billing.payments import payer_email_queue, payment_settle, payment_settle_once
+from trellis.billing.payer_emails import payer_tell_failed
+from trellis.billing.payments import payment_settle, payment_settle_once
 from trellis.billing.refunds import refund_retry, refunds_pending
 from trellis.company.models import Company
 from trellis.inbox.models import InboxItem
 from trellis.inbox.services import inbox_item_add
-from trellis.mail.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,9 @@ logger = logging.getLogger(__name__)
 # longer than Stripe's search lags behind a new PaymentIntent (up to a minute),
 # so "not found" means not there.
 RECONCILE_AFTER = timedelta(minutes=5)
+# A bank payment (ACH) clears or is returned within a few business days; one
+# still processing after this is asked about, and listed for staff.
+BANK_CLEARING = timedelta(days=7)
 # Payments pending longer than this are no longer asked about: they are staff's.
 RECONCILE_LOOK_BACK = timedelta(days=30)
 
@@ -110,6 +117,9 @@ def payments_reconcile(*, now: datetime | None = None, limit: int = 100) -> Reco
             status=Payment.Status.PENDING,
             created_at__range=(now - RECONCILE_LOOK_BACK, now - RECONCILE_AFTER),
         )
+        # A bank payment clears in days, told by a webhook: asked about only
+        # once it takes longer than banks do.
+        .filter(Q(processing_at__isnull=True) | Q(processing_at__lt=now - BANK_CLEARING))
         .annotate(listed=Exists(listed))
         .select_related("method", "paid_by", "invoice__property")
         .order_by("listed", "created_at", "pk")[:limit]
@@ -158,6 +168,8 @@ def _reconcile(*, payment: Payment, gateway: Gateway) -> str:
         return "processor did not answer"
     if lookup.state == "pending":
         return "open at the processor"
+    if lookup.state == "processing":
+        return "bank payment still clearing"
     if lookup.state == "succeeded":
         settled = payment_settle(payment=payment, reference=lookup.reference)
         logger.info("Payment %s: charged, recorded by the reconciliation", payment.pk)
@@ -173,7 +185,8 @@ def _reconcile(*, payment: Payment, gateway: Gateway) -> str:
         )
         if released is None:  # settled meanwhile by a webhook or the customer's return
             return str(Payment.objects.get(pk=payment.pk).status)
-        _payer_tell_failed(payment=released)
+        if released.processing_at is None:  # a returned bank payment's notices tell the payer
+            payer_tell_failed(payment=released, company=Company.load())
     logger.info("Payment %s: not charged (%s), released", payment.pk, lookup.state)
     return "failed"
 
@@ -199,16 +212,3 @@ def _list_for_staff(*, payment: Payment, reason: str) -> int:
     except IntegrityError:
         return 0  # the inbox sweep or another run listed it a moment ago
     return 1
-
-
-def _payer_tell_failed(*, payment: Payment) -> None:
-    """Queue the payer's email that the payment did not go through, in their
-    language, with a link to the invoice; in the transaction that released it."""
-    payer_email_queue(
-        payment=payment,
-        invoice=payment.invoice,
-        company=Company.load(),
-        kind=OutgoingEmail.Kind.NOTIFICATION,
-        template="payment_failed",
-        context={"method": payment.method or ""},
-    )

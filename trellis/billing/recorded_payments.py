@@ -20,7 +20,8 @@ from trellis.accounts.models import User
 from trellis.audit.services import audit_record
 from trellis.billing.ledger import invoice_settle, invoice_standing
 from trellis.billing.models import Invoice, Payment
-from trellis.billing.payments import CENT, receipt_queue
+from trellis.billing.payer_emails import receipt_queue
+from trellis.billing.payments import CENT
 from trellis.billing.services import invoice_locked
 from trellis.company.models import Company
 from trellis.customers.models import Contact

@@ -39,7 +39,8 @@ from trellis.billing.gateways import get_gateway
 from trellis.billing.gateways.base import GatewayEvent, GatewayUnavailable, PaymentDeclined
 from trellis.billing.ledger import invoice_settle
 from trellis.billing.models import Invoice, Payment, PaymentRefund
-from trellis.billing.payments import CENT, payer_email_queue
+from trellis.billing.payer_emails import payer_email_queue
+from trellis.billing.payments import CENT
 from trellis.billing.services import invoice_locked
 from trellis.company.models import Company
 from trellis.documents.models import money

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 from trellis.company.cache import (
@@ -53,6 +54,34 @@ class Company(models.Model):
         blank=True,
         help_text="Where staff are told of portal activity: approvals, declines, new "
         "requests and comments. Empty: nobody is emailed (the back office still lists them).",
+    )
+
+    class AutopayCharge(models.TextChoices):
+        DUE_DATE = "due_date", "On the invoice's due date"
+        PUBLISHING = "publishing", "As soon as the invoice is published"
+
+    autopay_charge_on = models.CharField(
+        "autopay charges",
+        max_length=10,
+        choices=AutopayCharge.choices,
+        default=AutopayCharge.DUE_DATE,
+        help_text="When an invoice of a property on autopay is charged to the customer's method.",
+    )
+    autopay_notice_days = models.PositiveSmallIntegerField(
+        "autopay notice (days ahead)",
+        default=3,
+        validators=[MaxValueValidator(30)],
+        help_text="How many days before charging on the due date the customer is emailed "
+        "that the invoice will be charged.",
+    )
+    convenience_fee_percent = models.DecimalField(
+        "convenience fee (%)",
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text="Offered when staff charge saved methods in bulk; billed as its own "
+        "invoice. 0: no fee.",
     )
     proposals_enabled = models.BooleanField("Proposals section on", default=True)
     invoices_enabled = models.BooleanField("Invoices section on", default=True)

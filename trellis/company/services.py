@@ -24,6 +24,9 @@ EDITABLE = frozenset(
         "proposals_enabled",
         "invoices_enabled",
         "requests_enabled",
+        "autopay_charge_on",
+        "autopay_notice_days",
+        "convenience_fee_percent",
     }
 )
 

@@ -26,6 +26,12 @@ class Contact(models.Model):
         default="en",
         help_text="The language of the portal and of the emails this contact receives.",
     )
+    receipt_emails = models.BooleanField(
+        "email receipts",
+        default=True,
+        help_text="Whether the contact is emailed a receipt for each payment. "
+        "Payment failures and autopay notices are sent whatever this says.",
+    )
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -11,7 +11,7 @@ sees is decided by trellis.visibility alone, the rules the portal enforces.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, Q
@@ -20,7 +20,7 @@ from django.utils import timezone
 from trellis.accounts.attempts import normalized
 from trellis.accounts.invitations import InviteRefused, contact_invite_check
 from trellis.accounts.models import AccessAttempt, AccessToken, User
-from trellis.billing.models import Invoice
+from trellis.billing.models import Invoice, PaymentMethod
 from trellis.company.models import Company
 from trellis.customers.models import Contact, Property, PropertyContact
 from trellis.customers.selectors import contact_invitations
@@ -33,6 +33,9 @@ from trellis.visibility import PropertyRole, SectionOn
 
 # How many of the contact's reset emails and access attempts are read.
 RECENT = 20
+
+# A bank account saved but not yet verified by its two small deposits.
+UNCONFIRMED = "waiting for the customer to confirm the deposits: it cannot be charged yet"
 
 SPAM_ADVICE = (
     "Ask them to check their spam or junk folder, and to add the sender to their approved senders."
@@ -98,21 +101,47 @@ def _payment_methods(contact: Contact) -> Check:
             advice="They can add one from Manage Payments, or while paying an invoice.",
         )
     today = timezone.localdate()
-    expired = [method for method in methods if method.expired_on(today)]
     return Check(
         "payment_methods",
         Verdict.PASS,
         question,
         f"Yes: {len(methods)} saved.",
-        evidence=tuple(
-            f"{method} (expires {method.exp_month:02d}/{method.exp_year})" for method in methods
-        ),
-        hints=tuple(
+        evidence=tuple(f"{method} ({_method_state(method)})" for method in methods),
+        hints=tuple(hint for hint in (_method_hint(method, today) for method in methods) if hint),
+    )
+
+
+def _method_state(method: PaymentMethod) -> str:
+    """A card's expiry; a bank account's type and whether it can be charged
+    (bank accounts do not expire, but one not verified cannot be charged)."""
+    if not method.is_bank_account:
+        return f"expires {method.exp_month:02d}/{method.exp_year}"
+    kind = method.get_account_type_display().lower()
+    if method.verification == PaymentMethod.Verification.PENDING:
+        return f"{kind}, {UNCONFIRMED}"
+    if method.verification == PaymentMethod.Verification.FAILED:
+        return f"{kind}, could not be verified: it cannot be charged"
+    return f"{kind}, verified"
+
+
+def _method_hint(method: PaymentMethod, today: date) -> str:
+    """What stops a saved method from paying, and what they can do about it."""
+    if method.expired_on(today):
+        return (
             f"{method} expired at the end of {method.exp_month:02d}/{method.exp_year}: it "
             "cannot pay until they add a new card."
-            for method in expired
-        ),
-    )
+        )
+    if method.verification == PaymentMethod.Verification.PENDING:
+        return (
+            f"{method} is {UNCONFIRMED}. They enter the two small deposits' amounts in "
+            "the portal, under Manage Payments."
+        )
+    if method.verification == PaymentMethod.Verification.FAILED:
+        return (
+            f"{method} could not be verified: it cannot be charged. They can remove it and "
+            "add it again, or use another method."
+        )
+    return ""
 
 
 # --- Can they see proposals, invoices and requests? ------------------------------

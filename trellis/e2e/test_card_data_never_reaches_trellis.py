@@ -130,7 +130,7 @@ def test_the_card_number_and_cvv_reach_only_the_processor(
     # field is told there, and nothing is sent to Trellis.
     page.get_by_role("link", name="User Profile").click()
     page.get_by_role("link", name="Manage Payments").first.click()
-    page.get_by_role("link", name="Add a Payment Method").click()
+    page.get_by_role("link", name="Add a card").click()
     fill_card(page, AMEX, cvv="739")
     posts_before = len([s for s in sent if s.method == "POST" and not s.to_processor])
     page.get_by_role("button", name="Save payment method").click()

@@ -58,7 +58,7 @@ def test_cards_and_payments_in_chromium_keep_no_card_data(live_server, browser, 
     page.get_by_role("link", name="User Profile").click()
     page.get_by_role("link", name="Manage Payments").first.click()
     expect(page.get_by_text("You have no saved payment methods.")).to_be_visible()
-    page.get_by_role("link", name="Add a Payment Method").click()
+    page.get_by_role("link", name="Add a card").click()
     fill_card(page, "4242 4242 4242 4242")
     page.get_by_role("button", name="Save payment method").click()
     expect(page.get_by_text("Visa •••• 4242").first).to_be_visible()

@@ -33,6 +33,12 @@ AREAS = (
     Area("Properties", "office:properties", ("customers.view_property",), ("propert",)),
     Area("Proposals", "office:proposals", ("proposals.view_proposal",), ("proposal",)),
     Area("Invoices", "office:invoices", ("billing.view_invoice",), ("invoice",)),
+    Area(
+        "Charge saved methods",
+        "office:invoices-charge",
+        ("bulk_charging.charge_in_bulk",),
+        ("invoices-charge",),
+    ),
     Area("Requests", "office:requests", ("issues.view_issue",), ("request",)),
     Area("Email", "office:emails", ("mail.view_outgoingemail",), ("email",)),
     Area(

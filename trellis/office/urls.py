@@ -6,6 +6,7 @@ from django.urls import path
 from trellis.office.sign_in import office_sign_in
 from trellis.office.views import (
     account,
+    bulk_charges,
     contact,
     contacts,
     email,
@@ -59,6 +60,11 @@ urlpatterns = [
         contact.contact_payment_method,
         name="contact-payment-method",
     ),
+    path(
+        "contacts/<int:contact_id>/autopay/<int:enrollment_id>/turn-off/",
+        contact.contact_autopay_turn_off,
+        name="contact-autopay-turn-off",
+    ),
     # Properties
     path("properties/", properties.property_list, name="properties"),
     path("properties/new/", properties.property_add, name="property-add"),
@@ -101,6 +107,13 @@ urlpatterns = [
     # Invoices
     path("invoices/", invoices.invoice_list, name="invoices"),
     path("invoices/<int:invoice_id>/", invoices.invoice_detail, name="invoice"),
+    # Charge saved methods in bulk, and a batch's results
+    path("invoices/charge/", bulk_charges.bulk_charge_page, name="invoices-charge"),
+    path(
+        "invoices/charge/<int:batch_id>/",
+        bulk_charges.bulk_charge_batch,
+        name="invoices-charge-batch",
+    ),
     path("invoices/<int:invoice_id>/issue/", invoices.invoice_issue_button, name="invoice-issue"),
     path("invoices/<int:invoice_id>/void/", invoices.invoice_void_button, name="invoice-void"),
     path(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from trellis.billing.card_forms import CardTokenForm
+from trellis.billing.card_forms import BankTokenForm, CardTokenForm
 
 NEW_CARD = "new"
 AMOUNT_TOO_SMALL = _("Enter an amount of at least 0.01.")
@@ -69,3 +69,18 @@ class PaymentMethodForm(CardTokenForm):
     """Add a Payment Method: the card, and whether it becomes the default."""
 
     make_default = forms.BooleanField(label=_("Make this my default"), required=False)
+
+
+class BankAccountForm(BankTokenForm):
+    """Add a bank account: the processor's token, the account holder, and
+    whether it becomes the default bank account (once verified)."""
+
+    make_default = forms.BooleanField(label=_("Make this my default bank account"), required=False)
+
+
+class ReceiptEmailsForm(forms.Form):
+    """Manage Payments' receipts switch (Contact.receipt_emails)."""
+
+    receipt_emails = forms.BooleanField(
+        label=_("Email me a receipt for each payment"), required=False
+    )

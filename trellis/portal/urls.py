@@ -3,6 +3,8 @@ from django.urls import path
 from trellis.portal.preview import read_only_in_preview
 from trellis.portal.views import (
     access,
+    autopay,
+    bank_accounts,
     help,
     home,
     invoices,
@@ -50,10 +52,28 @@ urlpatterns = [
     path("profile/two-factor/", two_factor.two_factor_manage, name="two-factor"),
     path("profile/two-factor/set-up/", two_factor.two_factor_set_up, name="two-factor-set-up"),
     path("profile/payment-methods/", payment_methods.payment_method_list, name="payment-methods"),
+    path("profile/autopay/", autopay.autopay_page, name="autopay"),
+    path("profile/autopay/on/", autopay.autopay_on, name="autopay-on"),
+    path("profile/autopay/<int:pk>/off/", autopay.autopay_off, name="autopay-off"),
     path(
         "profile/payment-methods/add/",
         payment_methods.payment_method_add_view,
         name="payment-method-add",
+    ),
+    path(
+        "profile/payment-methods/add-bank-account/",
+        bank_accounts.bank_account_add_view,
+        name="bank-account-add",
+    ),
+    path(
+        "profile/payment-methods/<int:pk>/verify/",
+        bank_accounts.bank_account_verify_view,
+        name="bank-account-verify",
+    ),
+    path(
+        "profile/payment-methods/receipts/",
+        payment_methods.receipt_emails,
+        name="receipt-emails",
     ),
     path(
         "profile/payment-methods/<int:pk>/default/",

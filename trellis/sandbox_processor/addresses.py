@@ -16,7 +16,8 @@ from django.conf import settings
 # Paths under the sandbox's base address; urls.py routes the same ones.
 CARD_ENTRY_SCRIPT = "v1/card-entry.js"
 CARD_FIELD = "v1/card-field/"
-CARD_FIELD_SCRIPT = "v1/card-field.js"
+CARD_FIELD_SCRIPT = "v1/card-field.js"  # the bank field's script too
+BANK_FIELD = "v1/bank-field/"
 TOKENS = "v1/tokens"
 AUTHENTICATE = "v1/authenticate/"  # + the charge's authentication id + "/"
 

@@ -17,6 +17,21 @@ big processors' test modes. Any future expiry and any CVV of the right length.
 
 The number decides the behaviour when the card is tokenised; the processor
 keeps the behaviour with the token and the saved card, never the number.
+
+The test bank accounts (US, ACH), at routing number 110000000 (the Sandbox
+Test Bank; any valid routing number works, named "Bank"), checking or savings.
+A bank payment is "processing" for 4 days of the sandbox's clock (`trellis
+sandbox_advance --days 4` moves it on), then clears or is returned. The two
+verification deposits are always 0.32 and 0.45, in either order.
+
+| account number | what happens                                                          |
+| 000123456789   | verified by the two deposits; payments clear                          |
+| 000000001234   | verified at once, no deposits; payments clear                         |
+| 000222222227   | verified by the deposits; payments returned: insufficient funds (R01) |
+| 000111111113   | verified by the deposits; payments returned: account closed (R02)     |
+| 000333333335   | the deposits fail: it cannot be verified, whatever is entered         |
+
+Any other account number of 4 to 17 digits behaves as 000123456789.
 """
 
 from __future__ import annotations
@@ -59,11 +74,37 @@ REASONS = {
     "card_invalid": gettext_noop("This card can no longer be used. Add it again or use another."),
     "refund_too_large": gettext_noop("The refund is more than what is left of this payment."),
     "not_refundable": gettext_noop("Only a payment that went through can be refunded."),
+    "ach_insufficient_funds": gettext_noop("Your bank returned the payment: insufficient funds."),
+    "ach_account_closed": gettext_noop("Your bank returned the payment: the account is closed."),
+    "verification_failed": gettext_noop(
+        "We could not verify this bank account. Add it again or use another method."
+    ),
+    "account_not_verified": gettext_noop(
+        "This bank account is not verified yet. Confirm the two small deposits first."
+    ),
+    "bank_token_invalid": gettext_noop("Your bank account details have expired. Enter them again."),
+    "bank_account_invalid": gettext_noop(
+        "This bank account can no longer be used. Add it again or use another method."
+    ),
 }
 # The behaviours that decline a charge: the code is the behaviour's name.
 CHARGE_DECLINES = frozenset(
     ("declined", "insufficient_funds", "expired_card", "incorrect_cvv", "processing_error")
 )
+
+
+# Bank accounts, by account number.
+VERIFIED_INSTANTLY = "verified_instantly"
+VERIFICATION_FAILS = "verification_fails"
+ACH_RETURNS = {"ach_insufficient_funds": "R01", "ach_account_closed": "R02"}
+BANK_BEHAVIOURS = {
+    "000000001234": VERIFIED_INSTANTLY,
+    "000222222227": "ach_insufficient_funds",
+    "000111111113": "ach_account_closed",
+    "000333333335": VERIFICATION_FAILS,
+}
+# The two verification deposits every account gets, in dollars.
+MICRO_DEPOSITS = ("0.32", "0.45")
 
 
 def behaviour_of(number: str) -> str:
@@ -73,3 +114,7 @@ def behaviour_of(number: str) -> str:
 def reason(code: str) -> str:
     """The message for a refusal code, in the active language."""
     return gettext(REASONS.get(code, REASONS["declined"]))
+
+
+def bank_behaviour_of(account_number: str) -> str:
+    return BANK_BEHAVIOURS.get(account_number, OK)

@@ -1,5 +1,6 @@
-"""The sandbox's webhooks: every settled charge and every refund becomes an
-event, signed with SANDBOX_WEBHOOK_SECRET and POSTed to SANDBOX_WEBHOOK_URL.
+"""The sandbox's webhooks: every settled charge (a bank payment once it clears
+or is returned) and every refund becomes an event, signed with
+SANDBOX_WEBHOOK_SECRET and POSTed to SANDBOX_WEBHOOK_URL.
 
 The event row is written in the same transaction as what it reports; delivery
 is a task enqueued once that commits, and what fails is retried with backoff
@@ -183,12 +184,20 @@ def _delivery_failed(event: Event, error: Exception) -> None:
 class DeliveryRun:
     delivered: int = 0
     failed: int = 0
+    # Bank payments settled first (processor_banks.ach_settle_due).
+    cleared: int = 0
+    returned: int = 0
 
 
 def sandbox_events_deliver_due(*, limit: int = 100) -> DeliveryRun:
-    """Deliver the events that are due (new ones whose task was lost, failed
-    ones whose wait is over), oldest first. Nothing when delivery is off."""
-    run = DeliveryRun()
+    """Settle the bank payments that have cleared by the sandbox's clock, then
+    deliver the events that are due (new ones whose task was lost, failed
+    ones whose wait is over), oldest first. No delivery when it is off."""
+    # Imported here: settling records events, so processor_banks imports this module.
+    from trellis.sandbox_processor.processor_banks import ach_settle_due
+
+    settled = ach_settle_due()
+    run = DeliveryRun(cleared=settled.succeeded, returned=settled.returned)
     if not settings.SANDBOX_WEBHOOKS_DELIVER:
         return run
     due = Event.objects.filter(

@@ -1,5 +1,6 @@
 """What the sandbox does when a merchant's server calls it: customers, saved
-cards, charges, the bank prompt's outcome, refunds. The Python API that
+cards, charges, the bank prompt's outcome, refunds (bank accounts:
+processor_banks.py). The Python API that
 trellis.billing.gateways.sandbox calls, as a server calls a processor's API.
 
 Each call that changes something takes an idempotency key: the same key again
@@ -9,44 +10,32 @@ raise Declined with a code; `behaviours.reason(code)` words it.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from trellis.sandbox_processor import behaviours
 from trellis.sandbox_processor.addresses import AUTHENTICATE, merchant_url_safe, sandbox_url
+from trellis.sandbox_processor.charges import (
+    CENT,
+    Declined,
+    Unanswered,
+    charge_settle,
+    reference_new,
+)
 from trellis.sandbox_processor.events import event_record
 from trellis.sandbox_processor.ledger import operation_once
 from trellis.sandbox_processor.models import Card, Charge, Customer, Refund
+from trellis.sandbox_processor.processor_banks import BANK_ACCOUNT_PREFIX, bank_charge_begin
 from trellis.sandbox_processor.tokens import TokenUnusable, token_consume
-
-CENT = Decimal("0.01")
-
-
-class Declined(Exception):
-    """The processor refused; nothing was charged, saved or refunded."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class Unanswered(Exception):
-    """The processor did the work but its answer never arrived (test card
-    4000 0000 0000 0259, once): the caller cannot tell what happened."""
-
-
-def _reference(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(12)}"
 
 
 def customer_create(*, name: str, email: str, idempotency_key: str) -> str:
     def create() -> dict[str, Any]:
-        customer = Customer.objects.create(reference=_reference("cus"), name=name, email=email)
+        customer = Customer.objects.create(reference=reference_new("cus"), name=name, email=email)
         return {"customer": customer.reference}
 
     answer, _ = operation_once("customer", idempotency_key, create)
@@ -69,7 +58,7 @@ def card_save(*, token: str, customer: str, idempotency_key: str) -> Card:
         if tokenised.behaviour == behaviours.REFUSED_WHEN_SAVED:
             return {"declined": "declined"}
         card = Card.objects.create(
-            reference=_reference("card"),
+            reference=reference_new("card"),
             customer=owner,
             brand=tokenised.brand,
             last4=tokenised.last4,
@@ -106,20 +95,30 @@ def charge_create(
     customer_present: bool,
     return_url: str,
 ) -> Charge:
-    """Charge a saved card. Declined for the test cards that decline (the
-    failed charge is kept, and reported by a charge.failed event); a charge
-    whose bank asks the customer to confirm comes back "requires_action"
-    (off-session it is declined "authentication_required" instead)."""
+    """Charge a saved card, or a verified bank account (`card` a ba_…: the
+    charge comes back "processing", processor_banks.bank_charge_begin).
+    Declined for the test cards that decline (the failed charge is kept, and
+    reported by a charge.failed event); a charge whose bank asks the customer
+    to confirm comes back "requires_action" (off-session it is declined
+    "authentication_required" instead)."""
     amount = amount.quantize(CENT)
     if amount <= 0:
         raise ValueError("A charge is for more than nothing.")
 
     def create() -> dict[str, Any]:
+        if card.startswith(BANK_ACCOUNT_PREFIX):
+            return bank_charge_begin(
+                account=card,
+                customer=customer,
+                amount=amount,
+                currency=currency,
+                idempotency_key=idempotency_key,
+            )
         saved = Card.objects.filter(reference=card, customer__reference=customer).first()
         if saved is None:
             return {"declined": "card_invalid"}
         charge = Charge(
-            reference=_reference("ch"),
+            reference=reference_new("ch"),
             idempotency_key=idempotency_key,
             card=saved,
             amount=amount,
@@ -127,16 +126,16 @@ def charge_create(
             return_url=return_url if merchant_url_safe(return_url) else "",
         )
         if saved.behaviour in behaviours.CHARGE_DECLINES:
-            _settle(charge, failure_code=saved.behaviour)
+            charge_settle(charge, failure_code=saved.behaviour)
         elif saved.behaviour == behaviours.REQUIRES_ACTION and not customer_present:
-            _settle(charge, failure_code="authentication_required")
+            charge_settle(charge, failure_code="authentication_required")
         elif saved.behaviour == behaviours.REQUIRES_ACTION:
             charge.status = Charge.Status.REQUIRES_ACTION
-            charge.authentication_id = _reference("auth")
+            charge.authentication_id = reference_new("auth")
             charge.authentication_language = translation.get_language() or ""
             charge.save()
         else:
-            _settle(charge)
+            charge_settle(charge)
         if charge.failure_code:
             return {"declined": charge.failure_code, "charge": charge.reference}
         return {"charge": charge.reference, "status": charge.status}
@@ -145,34 +144,9 @@ def charge_create(
     if "declined" in answer:
         raise Declined(answer["declined"])
     charge = Charge.objects.select_related("card").get(reference=answer["charge"])
-    if first_time and charge.card.behaviour == behaviours.TIMEOUT_ONCE:
+    if first_time and charge.card is not None and charge.card.behaviour == behaviours.TIMEOUT_ONCE:
         raise Unanswered
     return charge
-
-
-def _settle(charge: Charge, *, failure_code: str = "") -> None:
-    """Save the charge as it ended, with the event that tells the merchant."""
-    charge.status = Charge.Status.FAILED if failure_code else Charge.Status.SUCCEEDED
-    charge.failure_code = failure_code
-    charge.settled_at = timezone.now()
-    charge.save()
-    event_record(
-        type="charge.failed" if failure_code else "charge.succeeded", data=charge_data(charge)
-    )
-
-
-def charge_data(charge: Charge) -> dict[str, Any]:
-    """The charge as the processor's API and events show it."""
-    return {
-        "object": "charge",
-        "id": charge.reference,
-        "amount": str(charge.amount),
-        "currency": charge.currency,
-        "status": charge.status,
-        "failure_code": charge.failure_code or None,
-        "amount_refunded": str(charge.refunded),
-        "metadata": {"idempotency_key": charge.idempotency_key},
-    }
 
 
 def charge_authenticate(*, authentication_id: str, confirmed: bool) -> Charge | None:
@@ -185,7 +159,7 @@ def charge_authenticate(*, authentication_id: str, confirmed: bool) -> Charge | 
         if charge is None:
             return None
         if charge.status == Charge.Status.REQUIRES_ACTION:
-            _settle(charge, failure_code="" if confirmed else "authentication_failed")
+            charge_settle(charge, failure_code="" if confirmed else "authentication_failed")
         return charge
 
 
@@ -212,7 +186,7 @@ def refund_create(*, charge: str, amount: Decimal, currency: str, idempotency_ke
         if amount > refunded.amount - refunded.refunded:
             raise Declined("refund_too_large")
         refund = Refund.objects.create(
-            reference=_reference("re"),
+            reference=reference_new("re"),
             idempotency_key=idempotency_key,
             charge=refunded,
             amount=amount,

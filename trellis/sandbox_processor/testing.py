@@ -1,10 +1,11 @@
-"""Helpers for tests that pay through the sandbox without a browser."""
+"""Helpers for tests that pay through the sandbox (by card or bank account)
+without a browser."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from trellis.sandbox_processor.tokens import token_create
+from trellis.sandbox_processor.tokens import bank_token_create, token_create
 
 
 def sandbox_token(
@@ -20,4 +21,21 @@ def sandbox_token(
     cvv = "1234" if number.replace(" ", "").startswith(("34", "37")) else "123"
     return token_create(
         number=number, exp_month=exp_month, exp_year=year, cvv=cvv, customer=customer
+    ).id
+
+
+def bank_account_token(
+    account_number: str = "000123456789",
+    *,
+    routing_number: str = "110000000",
+    account_type: str = "checking",
+    customer: str = "",
+) -> str:
+    """A btok_… as the sandbox's bank field would give the browser for this
+    test account (behaviours.py lists them), bound to `customer` if given."""
+    return bank_token_create(
+        routing_number=routing_number,
+        account_number=account_number,
+        account_type=account_type,
+        customer=customer,
     ).id

@@ -1,5 +1,5 @@
-"""The sandbox's pages and API, as if on a site of its own: the card field the
-merchant's page frames, its scripts, the tokenisation API and the bank's
+"""The sandbox's pages and API, as if on a site of its own: the card and bank
+account fields the merchant's page frames, their scripts, the tokenisation API and the bank's
 3-D Secure prompt. They answer 404 unless SANDBOX_PROCESSOR_ENABLED."""
 
 from __future__ import annotations
@@ -34,7 +34,14 @@ from trellis.sandbox_processor import addresses
 from trellis.sandbox_processor.field_setup import field_setup_customer
 from trellis.sandbox_processor.models import Charge
 from trellis.sandbox_processor.processor import charge_authenticate
-from trellis.sandbox_processor.tokens import FIELDS, CardRejected, token_create
+from trellis.sandbox_processor.tokens import (
+    BANK_FIELDS,
+    FIELDS,
+    BankAccountRejected,
+    CardRejected,
+    bank_token_create,
+    token_create,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +72,26 @@ def _language(asked: str) -> str:
 @require_GET
 @sandbox_view
 def card_field(request: HttpRequest) -> HttpResponse:
+    return _field_page(request, "sandbox_processor/card_field.html")
+
+
+@xframe_options_exempt
+@never_cache
+@require_GET
+@sandbox_view
+def bank_field(request: HttpRequest) -> HttpResponse:
+    return _field_page(request, "sandbox_processor/bank_field.html")
+
+
+def _field_page(request: HttpRequest, template: str) -> HttpResponse:
+    """A field the merchant's page frames: the card field, or the bank field."""
     setup = request.GET.get("setup", "")
     if setup and field_setup_customer(setup) is None:
-        return HttpResponseBadRequest("This card field's address is not valid.")
+        return HttpResponseBadRequest("This field's address is not valid.")
     api_url = reverse("sandbox_processor:tokens") + f"?lang={translation.get_language()}"
     response = render(
         request,
-        "sandbox_processor/card_field.html",
+        template,
         {
             "api_url": api_url,
             "merchant_origin": addresses.merchant_origin(),
@@ -122,11 +142,13 @@ def tokens(request: HttpRequest) -> JsonResponse:
         payload = None
     if not isinstance(payload, dict):
         return JsonResponse({"errors": {"__all__": "Send a JSON object."}}, status=400)
-    fields = {name: str(payload.get(name, "")) for name in FIELDS}
     setup = str(payload.get("setup", ""))
     customer = field_setup_customer(setup) if setup else ""
     if customer is None:
         return JsonResponse({"errors": {"__all__": "This card field is not valid."}}, status=400)
+    if payload.get("kind") == "bank_account":
+        return _bank_token(payload, customer)
+    fields = {name: str(payload.get(name, "")) for name in FIELDS}
     try:
         token = token_create(
             number=fields["number"],
@@ -144,6 +166,30 @@ def tokens(request: HttpRequest) -> JsonResponse:
         "exp_year": token.exp_year,
     }
     return JsonResponse({"id": token.id, "card": card})
+
+
+@sensitive_variables("payload", "fields")
+def _bank_token(payload: dict[str, Any], customer: str) -> JsonResponse:
+    fields = {name: str(payload.get(name, "")) for name in BANK_FIELDS}
+    try:
+        token = bank_token_create(
+            routing_number=fields["routing_number"],
+            account_number=fields["account_number"],
+            account_type=fields["account_type"],
+            # A server's call may leave it out; the bank field always sends it.
+            account_number_confirm=(
+                fields["account_number_confirm"] if "account_number_confirm" in payload else None
+            ),
+            customer=customer,
+        )
+    except BankAccountRejected as rejected:
+        return JsonResponse({"errors": rejected.errors}, status=400)
+    bank_account = {
+        "bank_name": token.bank_name,
+        "last4": token.last4,
+        "account_type": token.account_type,
+    }
+    return JsonResponse({"id": token.id, "bank_account": bank_account})
 
 
 @never_cache

@@ -14,9 +14,13 @@ conftest) starts one for a test and points the settings at it
 (PAYMENT_GATEWAY="stripe", STRIPE_API_BASE and the three keys). The helpers do
 what the browser and Stripe would: `confirm_setup_intent` (Stripe.js's
 confirmSetup with a test card), `complete_action` (the customer answers their
-bank's 3-D Secure prompt), `webhook` (an event signed as Stripe signs it), and
-`fail_next` makes the next request to an endpoint time out or drop after it
-took effect, the way a charge whose answer is lost does.
+bank's 3-D Secure prompt), `confirm_bank_setup_intent` and
+`verify_microdeposits_on_stripe` (a bank account typed into Stripe's dialog,
+its deposits confirmed on Stripe's own page), `settle_bank_payment` (a bank
+debit clears or is returned, and the webhook that says so), `webhook` (an
+event signed as Stripe signs it), and `fail_next` makes the next request to
+an endpoint time out or drop after it took effect, the way a charge whose
+answer is lost does.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from trellis.testing import stripe_api_banks as banks
 from trellis.testing.stripe_api_world import ApiError, StripeWorld, new_id, public
 
 FailureHow = Literal["drop", "slow", "unavailable"]
@@ -85,6 +90,11 @@ ROUTES: list[Route] = [
     ("POST", re.compile(r"/v1/customers"), lambda w, m, b: w.customer_create(b)),
     ("POST", re.compile(r"/v1/setup_intents"), lambda w, m, b: w.setup_intent_create(b)),
     ("GET", re.compile(r"/v1/setup_intents/(\w+)"), lambda w, m, b: w.setup_intent(m[1])),
+    (
+        "POST",
+        re.compile(r"/v1/setup_intents/(\w+)/verify_microdeposits"),
+        lambda w, m, b: banks.setup_intent_verify(w, m[1], b),
+    ),
     ("GET", re.compile(r"/v1/payment_methods/(\w+)"), lambda w, m, b: w.payment_method(m[1])),
     ("POST", re.compile(r"/v1/payment_intents"), lambda w, m, b: w.payment_intent_create(b)),
     (
@@ -156,6 +166,32 @@ class StripeApi:
         with self._lock:
             return self.world.payment_intent_action_end(payment_intent, succeed=succeed)
 
+    def confirm_bank_setup_intent(self, setup_intent: str, account: str = "000123456789") -> str:
+        """What Stripe.js's collectBankAccountForSetup and confirmUsBankAccountSetup
+        do with one of Stripe's test account numbers typed into Stripe's dialog
+        (stripe_api_banks.TEST_BANK_ACCOUNTS): the SetupIntent waits for its
+        micro-deposits (requires_action, verify_with_microdeposits) with a new
+        PaymentMethod, whose id is returned."""
+        with self._lock:
+            intent = self.world.objects[setup_intent]
+            return banks.setup_intent_bank_confirm(self.world, intent, account)
+
+    def verify_microdeposits_on_stripe(self, setup_intent: str) -> dict[str, Any]:
+        """The customer types the right amounts on Stripe's own verification
+        page (the link in Stripe's email), not through Trellis."""
+        with self._lock:
+            return banks.setup_intent_verify(self.world, setup_intent, {"amounts": ["32", "45"]})
+
+    def settle_bank_payment(
+        self, payment_intent: str, failure_code: str | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """A processing bank debit clears, or the bank returns it (the test
+        account's return code, or `failure_code`): the webhook Stripe sends
+        then (payment_intent.succeeded or payment_intent.payment_failed)."""
+        with self._lock:
+            event_type = banks.bank_payment_settle(self.world, payment_intent, failure_code)
+        return self.webhook(event_type, payment_intent)
+
     def objects(self, kind: str) -> list[dict[str, Any]]:
         """Every object of `kind` ("payment_intent", "refund", …) Stripe holds."""
         with self._lock:
@@ -216,12 +252,15 @@ class StripeApi:
                         )
                     )
                 return status, body, {"Idempotent-Replayed": "true"}, failure
-            status, body = self._execute(request)
-            if key is not None and status in (200, 402):
+            status, body, took_effect = self._execute(request)
+            if key is not None and took_effect:
                 self._answers[key] = ((route, sorted(request.pairs)), status, body)
         return status, body, {}, failure
 
-    def _execute(self, request: RecordedRequest) -> tuple[int, bytes]:
+    def _execute(self, request: RecordedRequest) -> tuple[int, bytes, bool]:
+        """The status and body of the answer, and whether the request took
+        effect (its answer is then kept for its Idempotency-Key: a success, a
+        card's decline, a try of micro-deposit amounts)."""
         params = request.body if request.method == "POST" else request.query
         for method, pattern, handle in ROUTES:
             match = pattern.fullmatch(request.path)
@@ -229,16 +268,24 @@ class StripeApi:
                 try:
                     result = handle(self.world, match, params)
                 except ApiError as error:
-                    return _error(error)
+                    return (*_error(error), error.took_effect or error.status == 402)
                 status, obj = result if isinstance(result, tuple) else (200, result)
-                return status, json.dumps(obj).encode()
-        return _error(
-            ApiError(
-                404,
-                "invalid_request_error",
-                f"Unrecognized request URL ({request.method}: {request.path}).",
-            )
+                _expand(self.world, obj, params.get("expand"))
+                return status, json.dumps(obj).encode(), status == 200
+        unknown = ApiError(
+            404,
+            "invalid_request_error",
+            f"Unrecognized request URL ({request.method}: {request.path}).",
         )
+        return (*_error(unknown), False)
+
+
+def _expand(world: StripeWorld, obj: dict[str, Any], paths: Any) -> None:
+    """expand[]=customer: the object's top-level ids given as the objects."""
+    for path in paths if isinstance(paths, list) else []:
+        value = obj.get(path)
+        if isinstance(value, str) and value in world.objects:
+            obj[path] = public(world.objects[value])
 
 
 def _error(error: ApiError) -> tuple[int, bytes]:

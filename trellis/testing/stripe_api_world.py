@@ -2,7 +2,9 @@
 serves it over HTTP): customers, SetupIntents, PaymentMethods, PaymentIntents,
 charges and refunds, as objects shaped as Stripe documents them.
 
-Test payment methods are Stripe's (pm_card_visa, …: trellis/testing/stripe_api_cards.py).
+Test payment methods are Stripe's (pm_card_visa, …: trellis/testing/stripe_api_cards.py);
+US bank accounts are trellis/testing/stripe_api_banks.py's (imported where
+used here: it imports this module).
 """
 
 from __future__ import annotations
@@ -21,9 +23,14 @@ SEARCH_QUERY = re.compile(r"^metadata\['([^'\\]+)'\]:'((?:[^'\\]|\\.)*)'$")
 class ApiError(Exception):
     """An error answer, with the body Stripe gives it ({"error": {...}})."""
 
-    def __init__(self, status: int, type_: str, message: str, **fields: Any) -> None:
+    def __init__(
+        self, status: int, type_: str, message: str, *, took_effect: bool = False, **fields: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
+        # An error of a request that did something (a try of micro-deposit
+        # amounts counted): its answer is kept for its Idempotency-Key.
+        self.took_effect = took_effect
         self.error = {"type": type_, "message": message, **fields}
 
 
@@ -77,6 +84,8 @@ class StripeWorld:
 
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
+        # Tries of micro-deposit amounts before Stripe gives up (3 for amounts).
+        self.microdeposit_attempts = 3
 
     def _get(self, id_: str, kind: str, param: str = "id") -> dict[str, Any]:
         obj = self.objects.get(id_)
@@ -115,6 +124,8 @@ class StripeWorld:
             customer=customer,
             usage=body.get("usage", "off_session"),
             payment_method_types=body.get("allowed_payment_method_types", ["card"]),
+            payment_method_options=body.get("payment_method_options", {}),
+            mandate=None,
             status="requires_payment_method",
             payment_method=None,
             last_setup_error=None,
@@ -158,6 +169,10 @@ class StripeWorld:
         return method
 
     def payment_method(self, id_: str) -> dict[str, Any]:
+        if id_ in TEST_CARDS:  # Stripe's test shortcuts read as a card of no customer
+            shortcut = self._payment_method_from(id_, customer=None)
+            del self.objects[shortcut["id"]]
+            return public(shortcut)
         return public(self._get(id_, "payment_method"))
 
     # PaymentIntents
@@ -191,7 +206,11 @@ class StripeWorld:
                 "Dashboard; confirming it needs a return_url.",
                 param="return_url",
             )
-        test_card = self._card_to_charge(str(body.get("payment_method", "")), customer)
+        from trellis.testing import stripe_api_banks as banks
+
+        bank_account = banks.bank_method_to_charge(self, body)
+        payment_method = str(body.get("payment_method", ""))
+        test_card = None if bank_account else self._card_to_charge(payment_method, customer)
         intent = self._base("pi", "payment_intent")
         intent.update(
             amount=amount,
@@ -212,6 +231,10 @@ class StripeWorld:
             cancellation_reason=None,
         )
         if not confirm:
+            return 200, public(intent)
+        if test_card is None:
+            assert bank_account is not None  # noqa: S101
+            banks.bank_payment_start(intent, bank_account)
             return 200, public(intent)
         if test_card.decline_code or (test_card.authentication and off_session):
             code = test_card.error_code if test_card.decline_code else "authentication_required"

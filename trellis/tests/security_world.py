@@ -16,17 +16,22 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
+from trellis.autopay.authorisation import AUTHORISATION_VERSION
+from trellis.autopay.models import Enrollment
+from trellis.autopay.services import autopay_turn_on
+from trellis.billing.bank_accounts import bank_account_add
 from trellis.billing.models import Invoice, Payment, PaymentMethod
 from trellis.billing.payments import invoice_pay
 from trellis.billing.tests.methods import due_invoice, saved_card
 from trellis.company.models import Company
-from trellis.customers.models import Contact
+from trellis.customers.models import Contact, Property
 from trellis.issues.models import Issue, Photo
 from trellis.issues.tests.photos import png
 from trellis.office import urls as office_urlconf
 from trellis.office.tests.objects import MAKERS, office_arguments
 from trellis.portal import urls as portal_urls
 from trellis.proposals.models import Proposal
+from trellis.sandbox_processor.testing import bank_account_token
 from trellis.testing.factories import IssueFactory, ProposalFactory
 
 
@@ -41,12 +46,15 @@ class PortalWorld:
     photo: Photo
     method: PaymentMethod
     payment: Payment
+    bank_account: PaymentMethod
+    enrollment: Enrollment
 
 
 def portal_world(contact: Contact) -> PortalWorld:
     """A due invoice partly paid, a sent proposal and a request with a photo on a
-    property where `contact` is Primary, and a saved card. Needs MEDIA_ROOT in a
-    temporary folder (the photo is written to storage)."""
+    property where `contact` is Primary, a saved card (on autopay for the
+    property) and a bank account waiting for its deposits. Needs MEDIA_ROOT in
+    a temporary folder (the photo is written to storage)."""
     invoice = due_invoice(contact)
     prop = invoice.property
     proposal = ProposalFactory(
@@ -65,7 +73,40 @@ def portal_world(contact: Contact) -> PortalWorld:
         amount=Decimal("10.00"),
         idempotency_key=uuid.uuid4().hex,
     )
-    return PortalWorld(contact, invoice, proposal, issue, photo, method, payment)
+    return PortalWorld(
+        contact, invoice, proposal, issue, photo, method, payment, *bank_and_autopay(method, prop)
+    )
+
+
+def bank_and_autopay(method: PaymentMethod, prop: Property) -> tuple[PaymentMethod, Enrollment]:
+    """A bank account of the method's contact waiting for its two deposits, and
+    autopay with `method` for `prop`: the objects of the bank and autopay URLs."""
+    contact = method.contact
+    bank_account = bank_account_add(
+        contact=contact,
+        token=bank_account_token(),
+        holder_name=contact.full_name,
+        saved_by=None,
+        make_default=False,
+    )
+    if hasattr(contact, "portal_account"):
+        enrollment = autopay_turn_on(
+            contact=contact,
+            user=contact.portal_account,
+            method=method,
+            property=prop,
+            version=AUTHORISATION_VERSION,
+            company=Company.load(),
+        )
+    else:  # a contact staff preview without an account: as if they had turned it on
+        enrollment = Enrollment.objects.create(
+            contact=contact,
+            property=prop,
+            method=method,
+            authorisation_text="I authorise…",
+            authorisation_version=AUTHORISATION_VERSION,
+        )
+    return bank_account, enrollment
 
 
 # The object each portal URL's `pk` names.
@@ -84,6 +125,8 @@ PK_OF = {
     "request-photo": "issue",
     "payment-method-default": "method",
     "payment-method-remove": "method",
+    "bank-account-verify": "bank_account",
+    "autopay-off": "enrollment",
 }
 # Arguments that are not an object id of the contact's.
 TOKEN_ARGUMENTS = {"token"}

@@ -33,7 +33,12 @@ from trellis.testing.factories import (
     ProposalFactory,
 )
 from trellis.testing.sign_in import sign_in
-from trellis.tests.security_world import PortalWorld, portal_patterns, portal_url
+from trellis.tests.security_world import (
+    PortalWorld,
+    bank_and_autopay,
+    portal_patterns,
+    portal_url,
+)
 from trellis.tests.test_security_headers import CUSTOMER_PAGES as CUSTOMER_HTML_PAGES
 from trellis.tests.test_security_headers import SIGNED_OUT_PAGES
 
@@ -156,7 +161,7 @@ def busy_portal(contact: Contact) -> PortalWorld:
         photo.image.save("photo", png(), save=False)
         photo.save()
         photos.append(photo)
-    methods = [saved_card(contact, is_default=n == 0) for n in range(10)]
+    methods = [saved_card(contact, is_default=n == 0) for n in range(9)]
     payment = invoice_pay(
         invoice_id=invoice.pk,
         contact=contact,
@@ -165,7 +170,16 @@ def busy_portal(contact: Contact) -> PortalWorld:
         amount=Decimal("100.00"),
         idempotency_key=key(),
     )
-    return PortalWorld(contact, invoice, proposal, issue, photos[0], methods[0], payment)
+    return PortalWorld(
+        contact,
+        invoice,
+        proposal,
+        issue,
+        photos[0],
+        methods[0],
+        payment,
+        *bank_and_autopay(methods[0], home),
+    )
 
 
 def test_every_portal_page_of_a_busy_customer_weighs_under_60_kb(

@@ -34,6 +34,7 @@ from trellis.testing.factories import (
     StaffFactory,
 )
 from trellis.tests.office_permissions import (
+    bulk_charges,
     contact,
     contacts,
     email,
@@ -139,6 +140,7 @@ TABLE: dict[str, Entry] = {
     **properties.ENTRIES,
     **proposals.ENTRIES,
     **invoices.ENTRIES,
+    **bulk_charges.ENTRIES,
     **requests.ENTRIES,
     **email.ENTRIES,
     **settings.ENTRIES,
@@ -269,8 +271,11 @@ def staff_with_every_permission_but(needs: tuple[str, ...]) -> User:
 
 def _natural_key(permission: str) -> tuple[str, str, str]:
     app_label, codename = permission.split(".")
-    model = codename.split("_", 1)[1]
-    return codename, app_label, model
+    # A model's own permission ("charge_in_bulk") does not name its model.
+    found = Permission.objects.select_related("content_type").get(
+        content_type__app_label=app_label, codename=codename
+    )
+    return codename, app_label, found.content_type.model
 
 
 def staff_member(role: str, needs: tuple[str, ...]) -> User:

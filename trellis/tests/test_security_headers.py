@@ -23,6 +23,9 @@ from django.utils import timezone
 import trellis.urls
 from trellis.accounts.models import AccessToken
 from trellis.accounts.tokens import token_issue
+from trellis.autopay.authorisation import AUTHORISATION_VERSION
+from trellis.autopay.services import autopay_turn_on
+from trellis.billing.bank_accounts import bank_account_add
 from trellis.billing.gateways.sandbox import SandboxGateway
 from trellis.billing.payments import invoice_pay
 from trellis.billing.tests.methods import due_invoice, key, saved_card
@@ -33,6 +36,7 @@ from trellis.issues.tests.photos import png
 from trellis.mail.models import OutgoingEmail
 from trellis.office.tests.objects import MAKERS, office_arguments
 from trellis.portal.tests.conftest import sign_in
+from trellis.sandbox_processor.testing import bank_account_token
 from trellis.testing.factories import (
     ContactFactory,
     IssueFactory,
@@ -53,9 +57,11 @@ class HostedFieldsGateway(SandboxGateway):
     card_page_sources = {"script-src": (PROCESSOR,), "frame-src": (PROCESSOR,)}
 
 
-# The pages where a card is typed: the only ones that may load the processor.
+# The pages where a card or a bank account is typed: the only ones that may
+# load the processor.
 CARD_ENTRY_PAGES = {
     "portal:payment-method-add",
+    "portal:bank-account-add",
     "portal:invoice-pay",
     "office:contact-payment-method",
 }
@@ -70,6 +76,7 @@ def required_but(name: str, response: HttpResponse) -> dict[str, list[str]]:
     trellis = settings.PUBLIC_BASE_URL
     return {
         "sandbox_processor:card-field": {"frame-ancestors": [trellis]},
+        "sandbox_processor:bank-field": {"frame-ancestors": [trellis]},
         "sandbox_processor:authenticate": {"form-action": ["'self'", trellis]},
     }.get(name, {})
 
@@ -232,6 +239,21 @@ def portal(alice, charlie) -> Portal:
         idempotency_key=key(),
     )
     proposal = ProposalFactory(property=invoice.property, printed_at=timezone.now())
+    bank_account = bank_account_add(
+        contact=alice.contact,
+        token=bank_account_token(),
+        holder_name="Alice",
+        saved_by=None,
+        make_default=False,
+    )
+    enrollment = autopay_turn_on(
+        contact=alice.contact,
+        user=alice,
+        method=method,
+        property=invoice.property,
+        version=AUTHORISATION_VERSION,
+        company=Company.load(),
+    )
     issue = IssueFactory(property=invoice.property, include_client=True)
     photo = Photo(issue=issue, content_type="image/png", size=1, original_name="garden.png")
     photo.image.save("photo", png(), save=False)
@@ -266,6 +288,8 @@ def portal(alice, charlie) -> Portal:
         "request-photo": {**issue_pk, "photo_id": photo.pk},
         "payment-method-default": {"pk": method.pk},
         "payment-method-remove": {"pk": method.pk},
+        "bank-account-verify": {"pk": bank_account.pk},
+        "autopay-off": {"pk": enrollment.pk},
         "password-reset": {"token": reset},
         "invitation": {"token": invitation},
     }
@@ -295,6 +319,9 @@ CUSTOMER_PAGES = {
     "profile",
     "payment-methods",
     "payment-method-add",
+    "bank-account-add",
+    "bank-account-verify",
+    "autopay",
 }
 
 

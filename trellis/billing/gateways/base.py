@@ -10,6 +10,14 @@ Card details never reach Trellis. The page where a card is typed embeds the
 processor's own field (`card_entry`); the processor tokenises the card in the
 browser, and Trellis's views receive only that token, which `card_save` turns
 into a reusable method, reporting the brand, last four digits and expiry.
+
+A US bank account (ACH) is added the same way (`bank_entry`, `bank_save`):
+the routing and account numbers are typed into the processor's field, and
+Trellis keeps the token, the bank's name, the last four digits and the type.
+The processor may want the account verified before it is charged: it sends
+two small deposits, and the customer confirms their amounts (`bank_verify`).
+A bank payment is accepted "processing" and clears days later, by a webhook
+(charge.succeeded, or charge.failed when the bank returns it).
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
+
+MethodKind = Literal["card", "bank_account"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,12 @@ class CardEntry:
     kind: str
     script_url: str
     options: Mapping[str, str] = field(default_factory=dict)
+    # What the field takes: "card", or "bank_account" (a US bank account:
+    # routing number, account number, checking or savings), whose template
+    # is card_entry/<kind>_bank.html when the processor has one of its own.
+    method: MethodKind = "card"
+    # The name of the form's hidden input the processor's token goes into.
+    token_field: str = "card_token"  # noqa: S105 (a field name, not a secret)
 
 
 @dataclass(frozen=True)
@@ -48,7 +64,27 @@ class SavedCard:
     exp_year: int
 
 
-ChargeStatus = Literal["succeeded", "requires_action"]
+AccountType = Literal["checking", "savings"]
+
+
+@dataclass(frozen=True)
+class SavedBankAccount:
+    """A US bank account the processor keeps for a customer, as it reports it.
+
+    `verified` False: the processor sent two small deposits to the account and
+    will not charge it until the customer confirms their amounts
+    (`Gateway.bank_verify`, with `verification_reference`: the sandbox's ba_…,
+    Stripe's SetupIntent seti_…)."""
+
+    token: str  # the processor's reusable reference (sandbox ba_…, Stripe pm_…)
+    bank_name: str
+    last4: str
+    account_type: AccountType
+    verified: bool
+    verification_reference: str = ""
+
+
+ChargeStatus = Literal["succeeded", "requires_action", "processing"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +93,9 @@ class Charge:
     wants them to confirm it (3-D Secure); `action` holds what the page needs
     to show the processor's prompt (sandbox: {"url": …}; Stripe:
     {"client_secret": …}), and the payment stays pending until the processor
-    says how it ended (the browser's return, a webhook or `charge_lookup`)."""
+    says how it ended (the browser's return, a webhook or `charge_lookup`).
+    `processing`: a bank payment (ACH) on its way, which clears or is returned
+    days later (a charge.succeeded or charge.failed webhook)."""
 
     reference: str
     amount: Decimal
@@ -65,7 +103,7 @@ class Charge:
     action: Mapping[str, str] = field(default_factory=dict)
 
 
-LookupState = Literal["succeeded", "failed", "pending", "not_found"]
+LookupState = Literal["succeeded", "failed", "pending", "processing", "not_found"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +199,33 @@ class Gateway(Protocol):
         or the token is unknown, used, expired or another customer's."""
         ...
 
+    def bank_entry(self, *, customer: str, language: str) -> CardEntry:
+        """What the page needs to embed the processor's bank account field
+        (routing number, account number, checking or savings) for `customer`;
+        its token goes into the form's `bank_token` (CardEntry.token_field)."""
+        ...
+
+    def bank_save(self, *, token: str, customer: str, idempotency_key: str) -> SavedBankAccount:
+        """Turn the bank field's token into an account kept for `customer`,
+        verified or waiting for the customer to confirm two small deposits.
+        PaymentDeclined as for `card_save`."""
+        ...
+
+    def bank_verify(
+        self,
+        *,
+        token: str,
+        verification_reference: str,
+        customer: str,
+        amounts: tuple[Decimal, Decimal],
+        idempotency_key: str,
+    ) -> bool:
+        """Confirm a bank account with the two deposits' amounts, in dollars:
+        True when they match (it can be charged from now on), False when they
+        do not (Trellis counts the tries). PaymentDeclined (code
+        "verification_failed") when the processor will not verify it at all."""
+        ...
+
     def charge(
         self,
         *,
@@ -172,7 +237,8 @@ class Gateway(Protocol):
         customer_present: bool,
         return_url: str,
     ) -> Charge:
-        """Take `amount` from a saved card. `customer_present`: the customer is
+        """Take `amount` from a saved card or a verified bank account (`token`;
+        a bank payment answers "processing"). `customer_present`: the customer is
         at the page and can answer their bank's prompt (else the charge is
         off-session); `return_url` is where the processor's prompt sends them
         back. Raises PaymentDeclined or GatewayUnavailable."""

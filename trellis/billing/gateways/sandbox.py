@@ -1,11 +1,14 @@
 """Trellis's side of the sandbox processor (trellis.sandbox_processor): the
 server half of a processor integration, as the Stripe gateway is for Stripe.
 
-The sandbox's card field tokenises the card in the browser; this gateway turns
-tokens into saved cards, charges and refunds them, and reads the sandbox's
-signed webhooks. It calls the sandbox's Python API where a real gateway would
-make HTTP requests, and sees only what a processor's API would show.
-The test cards and what they do: trellis/sandbox_processor/behaviours.py.
+The sandbox's card field tokenises the card in the browser, and its bank field
+a US bank account; this gateway turns tokens into saved cards and bank
+accounts, verifies accounts by their two small deposits, charges and refunds
+them, and reads the sandbox's signed webhooks. It calls the sandbox's Python
+API where a real gateway would make HTTP requests, and sees only what a
+processor's API would show.
+The test cards and bank accounts, and what they do:
+trellis/sandbox_processor/behaviours.py.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from trellis.billing.gateways.base import (
     InvalidSignature,
     PaymentDeclined,
     Refund,
+    SavedBankAccount,
     SavedCard,
 )
-from trellis.sandbox_processor import addresses, events, processor
+from trellis.sandbox_processor import addresses, events, processor, processor_banks
 from trellis.sandbox_processor.behaviours import reason
+from trellis.sandbox_processor.charges import Declined, Unanswered
 from trellis.sandbox_processor.field_setup import field_setup_sign
+from trellis.sandbox_processor.models import BankAccount as SandboxBankAccount
 from trellis.sandbox_processor.models import Charge as SandboxCharge
 
 EVENT_KINDS: dict[str, EventKind] = {
@@ -39,7 +45,7 @@ EVENT_KINDS: dict[str, EventKind] = {
 }
 
 
-def _declined(error: processor.Declined) -> PaymentDeclined:
+def _declined(error: Declined) -> PaymentDeclined:
     return PaymentDeclined(error.code, reason(error.code))
 
 
@@ -61,15 +67,29 @@ class SandboxGateway:
         return processor.customer_create(name=name, email=email, idempotency_key=idempotency_key)
 
     def card_entry(self, *, customer: str, language: str) -> CardEntry:
+        return self._entry(addresses.CARD_FIELD, customer=customer, language=language)
+
+    def bank_entry(self, *, customer: str, language: str) -> CardEntry:
+        return self._entry(
+            addresses.BANK_FIELD,
+            customer=customer,
+            language=language,
+            method="bank_account",
+            token_field="bank_token",  # noqa: S106 (a form field's name, not a secret)
+        )
+
+    def _entry(self, field: str, *, customer: str, language: str, **kinds: Any) -> CardEntry:
+        # The card and bank fields are embedded alike, by the same script.
         query = urlencode({"lang": language, "setup": field_setup_sign(customer=customer)})
         return CardEntry(
             kind=self.name,
             script_url=addresses.sandbox_url(addresses.CARD_ENTRY_SCRIPT),
             options={
-                "field_url": f"{addresses.sandbox_url(addresses.CARD_FIELD)}?{query}",
+                "field_url": f"{addresses.sandbox_url(field)}?{query}",
                 "origin": addresses.sandbox_origin(),
                 "language": language,
             },
+            **kinds,
         )
 
     def card_save(self, *, token: str, customer: str, idempotency_key: str) -> SavedCard:
@@ -77,7 +97,7 @@ class SandboxGateway:
             card = processor.card_save(
                 token=token, customer=customer, idempotency_key=idempotency_key
             )
-        except processor.Declined as error:
+        except Declined as error:
             raise _declined(error) from None
         return SavedCard(
             token=card.reference,
@@ -86,6 +106,43 @@ class SandboxGateway:
             exp_month=card.exp_month,
             exp_year=card.exp_year,
         )
+
+    def bank_save(self, *, token: str, customer: str, idempotency_key: str) -> SavedBankAccount:
+        try:
+            account = processor_banks.bank_save(
+                token=token, customer=customer, idempotency_key=idempotency_key
+            )
+        except Declined as error:
+            raise _declined(error) from None
+        verified = account.verification == SandboxBankAccount.Verification.VERIFIED
+        return SavedBankAccount(
+            token=account.reference,
+            bank_name=account.bank_name,
+            last4=account.last4,
+            account_type="savings" if account.account_type == "savings" else "checking",
+            verified=verified,
+            # The sandbox verifies the account itself (Stripe: its SetupIntent).
+            verification_reference="" if verified else account.reference,
+        )
+
+    def bank_verify(
+        self,
+        *,
+        token: str,
+        verification_reference: str,
+        customer: str,
+        amounts: tuple[Decimal, Decimal],
+        idempotency_key: str,
+    ) -> bool:
+        try:
+            return processor_banks.bank_verify(
+                account=verification_reference or token,
+                customer=customer,
+                amounts=amounts,
+                idempotency_key=idempotency_key,
+            )
+        except Declined as error:
+            raise _declined(error) from None
 
     def charge(
         self,
@@ -108,9 +165,9 @@ class SandboxGateway:
                 customer_present=customer_present,
                 return_url=return_url,
             )
-        except processor.Declined as error:
+        except Declined as error:
             raise _declined(error) from None
-        except processor.Unanswered:
+        except Unanswered:
             raise GatewayUnavailable("The payment processor did not answer in time.") from None
         if charge.status == SandboxCharge.Status.REQUIRES_ACTION:
             return Charge(
@@ -119,6 +176,8 @@ class SandboxGateway:
                 status="requires_action",
                 action={"url": processor.authentication_url(charge)},
             )
+        if charge.status == SandboxCharge.Status.PROCESSING:
+            return Charge(reference=charge.reference, amount=charge.amount, status="processing")
         return Charge(reference=charge.reference, amount=charge.amount)
 
     def charge_lookup(self, *, idempotency_key: str, reference: str = "") -> ChargeLookup:
@@ -134,6 +193,10 @@ class SandboxGateway:
                 amount=charge.amount,
                 message=reason(charge.failure_code),
             )
+        if charge.status == SandboxCharge.Status.PROCESSING:
+            return ChargeLookup(
+                state="processing", reference=charge.reference, amount=charge.amount
+            )
         return ChargeLookup(
             state="pending",
             reference=charge.reference,
@@ -148,7 +211,7 @@ class SandboxGateway:
             refund = processor.refund_create(
                 charge=reference, amount=amount, currency=currency, idempotency_key=idempotency_key
             )
-        except processor.Declined as error:
+        except Declined as error:
             raise _declined(error) from None
         return Refund(reference=refund.reference, amount=refund.amount)
 

@@ -16,7 +16,9 @@ what became of a charge whose answer was lost.
 
 The library speaks the API version it was built for (stripe 16: 2026-10-28),
 where intents take `allowed_payment_method_types` (the older
-`payment_method_types` is refused): cards only, the brands Trellis keeps.
+`payment_method_types` is refused): cards, the brands Trellis keeps, and US
+bank accounts (ACH Direct Debit: trellis/billing/gateways/stripe_banks.py),
+whose payments are accepted "processing" and clear or are returned days later.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from trellis.billing.gateways import stripe_banks
 from trellis.billing.gateways import stripe_words as words
 from trellis.billing.gateways.base import (
     CardEntry,
@@ -39,8 +42,10 @@ from trellis.billing.gateways.base import (
     GatewayUnavailable,
     PaymentDeclined,
     Refund,
+    SavedBankAccount,
     SavedCard,
 )
+from trellis.billing.gateways.stripe_banks import BANK_ACCOUNT, id_of, is_bank_account
 from trellis.billing.gateways.stripe_events import PAYMENT_KEY, REFUND_KEY, event_from_webhook
 
 logger = logging.getLogger(__name__)
@@ -57,13 +62,6 @@ STRIPE_SOURCES = {
 # Long enough for a bank's answer to a charge, short enough that a customer
 # waiting at the page gets "try again" rather than a dead browser tab.
 REQUEST_TIMEOUT_SECONDS = 10.0
-
-
-def _id(field: Any) -> str:
-    """The id of a field Stripe gives as an id or, expanded, as the object."""
-    if field is None:
-        return ""
-    return field if isinstance(field, str) else str(field.id)
 
 
 @contextmanager
@@ -138,16 +136,16 @@ class StripeGateway:
                 intent = self._client.v1.setup_intents.retrieve(token)
             except stripe.InvalidRequestError:  # unknown to Stripe
                 raise not_saved from None
-            if _id(intent.customer) != customer:
+            if id_of(intent.customer) != customer:
                 logger.warning("SetupIntent %s is another customer's, not %s", token, customer)
                 raise not_saved
             if intent.status != "succeeded":
                 if intent.last_setup_error is None:
                     raise not_saved
                 raise _declined(intent.last_setup_error)
-            method = self._client.v1.payment_methods.retrieve(_id(intent.payment_method))
+            method = self._client.v1.payment_methods.retrieve(id_of(intent.payment_method))
         card = method.card
-        if card is None or _id(method.customer) != customer:
+        if card is None or id_of(method.customer) != customer:
             raise not_saved
         brand = words.BRANDS.get(card.brand)
         if brand is None:
@@ -159,6 +157,36 @@ class StripeGateway:
             exp_month=card.exp_month,
             exp_year=card.exp_year,
         )
+
+    def bank_entry(self, *, customer: str, language: str) -> CardEntry:
+        with _unavailable_on_errors("a bank SetupIntent create"):
+            return stripe_banks.bank_entry(
+                self._client, customer=customer, language=language, script_url=STRIPE_JS
+            )
+
+    def bank_save(self, *, token: str, customer: str, idempotency_key: str) -> SavedBankAccount:
+        """As card_save, nothing changes at Stripe: `idempotency_key` is not needed."""
+        with _unavailable_on_errors("a bank SetupIntent retrieve"):
+            return stripe_banks.bank_save(self._client, token=token, customer=customer)
+
+    def bank_verify(
+        self,
+        *,
+        token: str,
+        verification_reference: str,
+        customer: str,
+        amounts: tuple[Decimal, Decimal],
+        idempotency_key: str,
+    ) -> bool:
+        with _unavailable_on_errors("a micro-deposit verification"):
+            return stripe_banks.bank_verify(
+                self._client,
+                token=token,
+                verification_reference=verification_reference,
+                customer=customer,
+                amounts=amounts,
+                idempotency_key=idempotency_key,
+            )
 
     def charge(
         self,
@@ -173,15 +201,29 @@ class StripeGateway:
     ) -> Charge:
         """A PaymentIntent confirmed at once. A decline (402, or the
         PaymentIntent left wanting another method) is PaymentDeclined in the
-        customer's words; a PaymentIntent still `processing` is reported as
-        GatewayUnavailable: charged or not is not known yet, and charge_lookup
-        tells later."""
+        customer's words. A bank account's PaymentIntent is "processing" until
+        the debit clears or is returned (a webhook tells); a card's still
+        `processing` is reported as GatewayUnavailable: charged or not is not
+        known yet, and charge_lookup tells later.
+
+        The token does not say whether it is a card or a bank account, and a
+        PaymentIntent must allow its type, so the PaymentMethod is read first."""
+        with _unavailable_on_errors("a PaymentMethod retrieve"):
+            try:
+                method = self._client.v1.payment_methods.retrieve(token)
+            except stripe.InvalidRequestError as unknown:
+                logger.error("Stripe does not know PaymentMethod %s: %s", token, unknown.code)
+                raise PaymentDeclined(
+                    unknown.code or "invalid_request", str(words.CARD_NOT_USABLE)
+                ) from None
+        bank = is_bank_account(method)
+        not_usable = words.BANK_NOT_USABLE if bank else words.CARD_NOT_USABLE
         params: dict[str, Any] = {
             "amount": words.minor_units(amount, currency),
             "currency": currency.lower(),
             "customer": customer,
             "payment_method": token,
-            "allowed_payment_method_types": ["card"],
+            "allowed_payment_method_types": [BANK_ACCOUNT if bank else "card"],
             "confirm": True,
             "metadata": {PAYMENT_KEY: idempotency_key},
         }
@@ -202,9 +244,7 @@ class StripeGateway:
                 # Nothing was charged: Stripe refused the request itself (a
                 # method that is not this customer's, one detached at Stripe).
                 logger.error("Stripe refused a PaymentIntent: %s (%s)", refused.code, refused.param)
-                raise PaymentDeclined(
-                    refused.code or "invalid_request", str(words.CARD_NOT_USABLE)
-                ) from None
+                raise PaymentDeclined(refused.code or "invalid_request", str(not_usable)) from None
         charged = words.major_units(intent.amount, intent.currency)
         if intent.status == "succeeded":
             return Charge(reference=intent.id, amount=charged)
@@ -217,6 +257,8 @@ class StripeGateway:
             )
         if intent.status == "requires_payment_method":
             raise _declined(intent.last_payment_error)
+        if intent.status == "processing" and bank:
+            return Charge(reference=intent.id, amount=charged, status="processing")
         logger.warning("PaymentIntent %s is %s after its create", intent.id, intent.status)
         raise GatewayUnavailable("The payment processor has not finished this payment yet.")
 
@@ -257,6 +299,8 @@ class StripeGateway:
             # wanting a method again was tried and refused.
             message = _declined(intent.last_payment_error).message
             return ChargeLookup(state="failed", reference=intent.id, message=message)
+        if intent.status == "processing":
+            return ChargeLookup(state="processing", reference=intent.id)
         action = self._action(intent) if intent.status == "requires_action" else {}
         return ChargeLookup(state="pending", reference=intent.id, action=action)
 
@@ -304,10 +348,13 @@ class StripeGateway:
 
 def _declined(error: object | None) -> PaymentDeclined:
     """A decline in the customer's words from Stripe's error (a CardError's,
-    or an intent's last error). Stripe leaves out the fields that do not
-    apply (decline_code on an authentication failure), hence getattr."""
+    or an intent's last error: for a bank account, the bank's return). Stripe
+    leaves out the fields that do not apply (decline_code on an
+    authentication failure), hence getattr."""
     decline_code = getattr(error, "decline_code", None)
     code = getattr(error, "code", None)
+    if is_bank_account(error):
+        return PaymentDeclined(code or "bank_returned", words.bank_return_words(code))
     return PaymentDeclined(
         decline_code or code or "card_declined", words.decline_words(decline_code, code)
     )

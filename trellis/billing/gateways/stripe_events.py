@@ -6,7 +6,10 @@ older than five minutes, so a recorded event cannot be replayed later).
 
 Events to enable on the endpoint: payment_intent.succeeded,
 payment_intent.payment_failed, payment_intent.canceled, refund.created,
-refund.updated (charge.refunded is read too). One refund can arrive as several
+refund.updated (charge.refunded is read too). A bank payment (ACH) sends
+payment_intent.processing first, which changes nothing (Trellis knew it from
+the charge's answer), then succeeded when it clears, or payment_failed when
+the bank returns it. One refund can arrive as several
 events (refund.created, refund.updated, charge.refunded), each with its own
 event id: they carry the same refund `reference`, which is what makes them one.
 """
@@ -56,11 +59,13 @@ def _mapped(event_id: str, kind: str, obj: dict[str, Any]) -> GatewayEvent:
         )
     if kind in ("payment_intent.payment_failed", "payment_intent.canceled"):
         error = obj.get("last_payment_error") or {}
-        message = (
-            words.PAYMENT_CANCELED
-            if kind == "payment_intent.canceled"
-            else words.decline_words(error.get("decline_code"), error.get("code"))
-        )
+        if kind == "payment_intent.canceled":
+            message = str(words.PAYMENT_CANCELED)
+        elif (error.get("payment_method") or {}).get("type") == "us_bank_account":
+            # A bank's return of an ACH debit, days after it was "processing".
+            message = words.bank_return_words(error.get("code"))
+        else:
+            message = words.decline_words(error.get("decline_code"), error.get("code"))
         return GatewayEvent(
             id=event_id,
             kind="charge.failed",

@@ -1,5 +1,6 @@
-"""Stripe's codes in Trellis's terms: the customer's words for a decline, the
-card brands Trellis takes, and amounts in the currency's smallest unit.
+"""Stripe's codes in Trellis's terms: the customer's words for a decline or a
+bank's return, the card brands Trellis takes, and amounts in the currency's
+smallest unit.
 
 Stripe's own error messages are English only and sometimes technical, so the
 customer reads ours. Codes that speak of fraud (lost, stolen, fraudulent,
@@ -65,6 +66,36 @@ REFUND_TOO_LARGE = _("The refund is more than what is left of this payment.")
 REFUND_ALREADY = _("This payment has been refunded in full already.")
 REFUND_REFUSED = _("The payment processor refused the refund.")
 
+BANK_NOT_SAVED = _("Your bank account could not be added. Enter it again.")
+BANK_NOT_USABLE = _(
+    "This bank account cannot be used for this payment. Choose another payment method or add one."
+)
+BANK_TRIES_EXCEEDED = _(
+    "The deposits' amounts were entered wrong too many times, so this bank account cannot be "
+    "verified. Remove it and add it again, or use another payment method."
+)
+BANK_NOT_VERIFIABLE = _(
+    "This bank account can no longer be verified. Remove it and add it again, or use another "
+    "payment method."
+)
+BANK_RETURNED = _("Your bank returned the payment.")
+BANK_ACCOUNT_CLOSED = _("Your bank returned the payment: the account is closed.")
+
+# Why a bank returned an ACH debit (Stripe's codes for the NACHA return codes:
+# R01 insufficient_funds, R02 account_closed, R03 no_account, R10/R29
+# debit_not_authorized); any other return is told as "returned".
+BANK_RETURN_WORDS: dict[str, Promise] = {
+    "insufficient_funds": _("Your bank returned the payment: insufficient funds."),
+    "account_closed": BANK_ACCOUNT_CLOSED,
+    "no_account": BANK_ACCOUNT_CLOSED,
+    "debit_not_authorized": _(
+        "Your bank returned the payment: it was reported to them as not authorized."
+    ),
+}
+
+# Stripe's bank account types (us_bank_account.account_type), as Trellis keeps them.
+ACCOUNT_TYPES = {"checking": "checking", "savings": "savings"}
+
 # Stripe's card brands Trellis keeps (PaymentMethod.Brand); others are refused.
 BRANDS = {"visa": "visa", "mastercard": "mastercard", "amex": "amex", "discover": "discover"}
 
@@ -76,6 +107,11 @@ def decline_words(*codes: str | None) -> str:
         if code and code in DECLINE_WORDS:
             return str(DECLINE_WORDS[code])
     return str(DECLINED)
+
+
+def bank_return_words(code: str | None) -> str:
+    """The customer's words for a bank's return of an ACH debit, in the active language."""
+    return str(BANK_RETURN_WORDS.get(code or "", BANK_RETURNED))
 
 
 # Stripe's own rules for an amount's smallest unit (docs: Supported currencies,

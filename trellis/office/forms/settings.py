@@ -27,6 +27,7 @@ SECTIONS = {
     "Branding": ["name", "logo", "brand_colour"],
     "Portal sections": list(SECTION_OFF),
     "Email sending": ["sending_address", "verified_sending_domains", "staff_notification_email"],
+    "Payments": ["autopay_charge_on", "autopay_notice_days", "convenience_fee_percent"],
 }
 
 LOGO_NOT_KEPT = (
@@ -73,6 +74,9 @@ class CompanySettingsForm(forms.ModelForm):
             "invoices_enabled": "Show the Invoices section",
             "requests_enabled": "Show the Requests section",
             "staff_notification_email": "Staff notification address",
+            "autopay_charge_on": "Autopay charges invoices",
+            "autopay_notice_days": "Autopay notice, days before the charge",
+            "convenience_fee_percent": "Convenience fee for bulk charges (%)",
         }
         help_texts = {
             "name": "Shown in the portal, the office and every email.",
@@ -86,6 +90,13 @@ class CompanySettingsForm(forms.ModelForm):
             "staff_notification_email": "Where staff are told of portal activity: "
             "approvals, declines, new requests and comments. Empty: nobody is emailed; the "
             "inbox still lists them.",
+            "autopay_charge_on": "For customers who turned autopay on: charge each new invoice "
+            "on its due date, or as soon as it is published.",
+            "autopay_notice_days": "When charging on the due date, customers are emailed this "
+            "many days before (0 to 30). Changing it changes the words customers agree to "
+            "from then on; those who agreed before keep theirs.",
+            "convenience_fee_percent": "Offered when charging saved methods in bulk, shown "
+            "before charging and billed as its own paid invoice. 0 for none.",
             **SECTION_OFF,
         }
         widgets = {"brand_colour": forms.TextInput(attrs={"type": "color"})}

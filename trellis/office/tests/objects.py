@@ -15,6 +15,7 @@ from trellis.accounts.attempts import attempt_record
 from trellis.accounts.models import AccessAttempt, AccessToken
 from trellis.accounts.tokens import staff_token_issue, token_issue
 from trellis.audit.services import audit_record
+from trellis.bulk_charging.models import Batch
 from trellis.company.models import Company
 from trellis.mail.models import EmailTemplate
 from trellis.mail.tests.emails import queue_email
@@ -122,8 +123,11 @@ def office_arguments() -> dict[str, int | str]:
     attachment = OutgoingAttachment.objects.create(
         email=email, filename="a.txt", content_type="text/plain", content=b"hello"
     )
+    contact = ContactFactory()
     return {
-        "contact_id": ContactFactory().pk,
+        "contact_id": contact.pk,
+        "enrollment_id": _enrollment(contact).pk,
+        "batch_id": Batch.objects.create(key="office-arguments", created_by=StaffFactory()).pk,
         "property_id": PropertyFactory().pk,
         "proposal_id": ProposalFactory().pk,
         "invoice_id": invoice.pk,
@@ -137,6 +141,19 @@ def office_arguments() -> dict[str, int | str]:
         "template_id": _email_template().pk,
         "token": _staff_password_link(),
     }
+
+
+def _enrollment(contact: models.Model) -> models.Model:
+    """The contact's autopay for all their properties, with a saved card."""
+    from trellis.autopay.models import Enrollment
+    from trellis.billing.tests.methods import saved_card
+
+    return Enrollment.objects.create(
+        contact=contact,
+        method=saved_card(contact, is_default=True),  # type: ignore[arg-type]
+        authorisation_text="I authorise the company to charge my card for my invoices.",
+        authorisation_version="test",
+    )
 
 
 def _staff_password_link() -> str:

@@ -27,6 +27,9 @@ def settings_posted(company: Company, **changes: object) -> dict[str, object]:
         "sending_address": company.sending_address,
         "verified_sending_domains": "\n".join(company.verified_sending_domains),
         "staff_notification_email": company.staff_notification_email,
+        "autopay_charge_on": company.autopay_charge_on,
+        "autopay_notice_days": company.autopay_notice_days,
+        "convenience_fee_percent": company.convenience_fee_percent,
         **{
             flag: "on"
             for flag in ("proposals_enabled", "invoices_enabled", "requests_enabled")
@@ -126,6 +129,31 @@ def test_saving_changes_the_settings_through_the_audited_service(office, greenwa
         "Verified sending domains",
         "Requests section on",
     ]
+
+
+def test_the_payment_settings_are_saved_within_their_limits(office, greenway):
+    posted = settings_posted(
+        greenway,
+        autopay_charge_on="publishing",
+        autopay_notice_days="5",
+        convenience_fee_percent="2.50",
+    )
+
+    office.post(SETTINGS, posted)
+
+    company = Company.load()
+    assert company.autopay_charge_on == Company.AutopayCharge.PUBLISHING
+    assert company.autopay_notice_days == 5
+    assert str(company.convenience_fee_percent) == "2.50"
+
+    refused = office.post(
+        SETTINGS, settings_posted(company, autopay_notice_days="31", convenience_fee_percent="12")
+    )
+
+    assert refused.status_code == 200
+    assert "Ensure this value is less than or equal to 30." in refused.text
+    assert "Ensure this value is less than or equal to 10." in refused.text
+    assert Company.load().autopay_notice_days == 5
 
 
 def test_a_form_with_errors_keeps_what_was_typed_and_saves_nothing(office, greenway):

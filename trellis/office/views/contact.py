@@ -1,7 +1,8 @@
 """One contact's pages in the office: the contact (details, properties and
-roles, portal status, emails, payment methods), adding and editing the
-details, Troubleshoot portal access, saving a card, and the buttons that
-invite, send a password reset or open the portal as the contact sees it."""
+roles, portal status, emails, payment methods, autopay), adding and editing the
+details, Troubleshoot portal access, saving a card or a bank account, and the
+buttons that invite, send a password reset, turn autopay off or open the
+portal as the contact sees it."""
 
 from __future__ import annotations
 
@@ -20,11 +21,20 @@ from trellis.customers.contacts import (
     contact_update,
 )
 from trellis.customers.models import Contact
+from trellis.office.contact_autopay import (
+    TURN_OFF_PERMISSION,
+    autopay_panel,
+    autopay_turn_off_and_tell,
+)
 from trellis.office.contact_payment_method import (
+    KIND_WORDS,
+    OTHER_KIND,
     SAVE_PERMISSION,
-    card_entry,
-    card_saved,
+    kind_asked,
+    method_entry,
+    method_saved,
     payment_methods_panel,
+    save_url,
 )
 from trellis.office.contact_portal import (
     contact_links,
@@ -61,6 +71,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             (email, page_url("email", email.pk)) for email in contact_emails(contact=contact)
         ],
         "payment_methods": payment_methods_panel(request, contact),
+        "autopay": autopay_panel(request, contact),
     }
     return TemplateResponse(request, "office/contacts/contact.html", context)
 
@@ -135,6 +146,15 @@ def contact_portal_access(request: HttpRequest, contact_id: int) -> HttpResponse
     return redirect("office:contact", contact_id=contact.pk)
 
 
+@staff_button(VIEW, TURN_OFF_PERMISSION)
+def contact_autopay_turn_off(
+    request: HttpRequest, contact_id: int, enrollment_id: int
+) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=contact_id)
+    autopay_turn_off_and_tell(request, contact, enrollment_id)
+    return redirect(contact_links(contact).page + "#autopay")
+
+
 # A preview shows the contact's invoices, proposals and requests too. Seeing each
 # of them (by its view or its change permission) is trellis.accounts.preview's
 # rule, checked by view_as_start: staff who may see the contact but not all
@@ -156,14 +176,21 @@ def contact_troubleshoot(request: HttpRequest, contact_id: int) -> HttpResponse:
 @card_entry_page  # inside the guard: the sign-in redirect lets no processor in
 def contact_payment_method(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=contact_id)
-    form, saved = card_saved(request, contact)
+    kind = kind_asked(request)
+    form, saved = method_saved(request, contact, kind)
+    links = contact_links(contact)
     if saved:
-        return redirect(contact_links(contact).page + "#payment-methods")
+        return redirect(links.page + "#payment-methods")
+    other = OTHER_KIND[kind]  # the page links to saving the other kind instead
     context = {
-        "title": f"Save a payment method for {contact.full_name}",
+        "title": f"Save a {KIND_WORDS[kind]} for {contact.full_name}",
         "contact": contact,
+        "kind": kind,
         "form": form,
-        "card_entry": card_entry(contact),
+        "entry": method_entry(contact, kind),
+        "save_url": save_url(links, kind),
+        "other_url": save_url(links, other),
+        "other_words": KIND_WORDS[other],
     }
     # What was typed comes back with what is wrong with it.
     status = 400 if request.method == "POST" else 200

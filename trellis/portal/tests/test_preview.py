@@ -22,6 +22,10 @@ from trellis.accounts.models import AccessToken
 from trellis.accounts.preview import SESSION_KEY
 from trellis.accounts.tokens import token_issue
 from trellis.accounts.two_factor import totp_code_now, totp_device_pending
+from trellis.autopay.authorisation import AUTHORISATION_VERSION
+from trellis.autopay.models import Enrollment
+from trellis.autopay.services import autopay_turn_on
+from trellis.billing.bank_accounts import bank_account_add
 from trellis.billing.models import Invoice, Payment, PaymentMethod
 from trellis.billing.selectors import invoices_due
 from trellis.billing.tests.methods import saved_card
@@ -32,7 +36,7 @@ from trellis.issues.tests.photos import png
 from trellis.portal.tests.conftest import sign_in
 from trellis.portal.urls import urlpatterns
 from trellis.proposals.models import Proposal
-from trellis.sandbox_processor.testing import sandbox_token
+from trellis.sandbox_processor.testing import bank_account_token, sandbox_token
 from trellis.testing.documents import invoices, property_of
 from trellis.testing.factories import (
     CommentFactory,
@@ -69,6 +73,7 @@ UNTOUCHED_APPS = {
     "mail",
     "documents",
     "company",
+    "autopay",
     "otp_totp",
     "otp_static",
 }
@@ -92,6 +97,9 @@ class World:
     photo: Photo
     default_method: PaymentMethod
     other_method: PaymentMethod
+    # A bank account waiting for its two deposits to be confirmed.
+    bank_account: PaymentMethod
+    enrollment: Enrollment
     payment: Payment
     invitation_token: str
     reset_token: str
@@ -150,6 +158,21 @@ def world(maria, staff):
         photo=photo_of(issue),
         default_method=default_method,
         other_method=saved_card(maria),
+        bank_account=bank_account_add(
+            contact=maria,
+            token=bank_account_token(),
+            holder_name="Maria Lopez",
+            saved_by=None,
+            make_default=False,
+        ),
+        enrollment=autopay_turn_on(
+            contact=maria,
+            user=maria.portal_account,
+            method=default_method,
+            property=home,
+            version=AUTHORISATION_VERSION,
+            company=Company.load(),
+        ),
         payment=Payment.objects.create(
             invoice=invoice,
             method=default_method,
@@ -306,6 +329,31 @@ ROUTES = {
         # The card as the processor's field hands it to the page: its token.
         lambda w: {"card_token": sandbox_token(), "holder_name": "Maria Lopez"},
     ),
+    "bank-account-add": (
+        CHANGE,
+        lambda w: "/profile/payment-methods/add-bank-account/",
+        # The account as the processor's bank field hands it to the page: its token.
+        lambda w: {"bank_token": bank_account_token(), "holder_name": "Maria Lopez"},
+    ),
+    "bank-account-verify": (
+        CHANGE,
+        lambda w: f"/profile/payment-methods/{w.bank_account.pk}/verify/",
+        lambda w: {"first": "0.32", "second": "0.45"},
+    ),
+    "receipt-emails": (CHANGE, lambda w: "/profile/payment-methods/receipts/", lambda w: {}),
+    "autopay": (READ, lambda w: "/profile/autopay/", None),
+    "autopay-on": (
+        CHANGE,
+        lambda w: "/profile/autopay/on/",
+        lambda w: {
+            "step": "authorise",
+            "scope": "all",
+            "method": w.default_method.pk,
+            "version": AUTHORISATION_VERSION,
+            "authorise": "on",
+        },
+    ),
+    "autopay-off": (CHANGE, lambda w: f"/profile/autopay/{w.enrollment.pk}/off/", lambda w: {}),
     "payment-method-default": (
         CHANGE,
         lambda w: f"/profile/payment-methods/{w.other_method.pk}/default/",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from trellis.billing.models import Invoice
+from trellis.billing.payments import invoice_reserved
 from trellis.billing.selectors import invoices_due, invoices_paid
 from trellis.portal.decorators import customer_required, section_or_404, viewer_of
 from trellis.portal.pdf import pdf_response
@@ -53,13 +54,16 @@ def _invoice_or_404(request: HttpRequest, pk: int) -> Invoice:
 @require_GET
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice_or_404(request, pk)
+    payments = list(invoice.payments.select_related("method"))
+    reserved = invoice_reserved(invoice, payments)  # from the rows the page shows anyway
     return render(
         request,
         "portal/invoice_detail.html",
         {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
-            "payments": list(invoice.payments.select_related("method")),
+            "payments": payments,
+            "payable": invoice.balance - reserved,
         },
     )
 

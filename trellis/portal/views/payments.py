@@ -11,17 +11,23 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trellis.billing.card_forms import CardTokenForm
 from trellis.billing.gateways import get_gateway
 from trellis.billing.models import Invoice, Payment, PaymentMethod
-from trellis.billing.payment_methods import payment_method_remove, payment_methods_of
+from trellis.billing.payment_methods import (
+    entry_or_none,
+    payment_method_remove,
+    payment_methods_of,
+)
 from trellis.billing.payments import (
     PaymentRefused,
     PaymentUnavailable,
     invoice_pay,
+    invoice_reserved,
     invoices_pay_all,
     invoices_pay_all_page,
     payment_problem,
@@ -29,9 +35,9 @@ from trellis.billing.payments import (
 )
 from trellis.billing.processor_results import payment_refresh
 from trellis.content_security import card_entry_page, processor_allowed
-from trellis.portal.decorators import Viewer, customer_required, section_or_404
+from trellis.portal.decorators import Viewer, customer_required, section_or_404, viewer_of
 from trellis.portal.payment_forms import NEW_CARD, InvoicePayForm, PayAllForm
-from trellis.portal.views.payment_methods import card_added, card_entry_of
+from trellis.portal.views.payment_methods import card_added
 from trellis.visibility import visible_invoices, visible_properties
 
 # Cards entered on the pay screen without "Save this card": this session may
@@ -45,14 +51,22 @@ def _invoice_or_404(viewer: Viewer, pk: int) -> Invoice:
 
 
 def _methods(viewer: Viewer) -> list[tuple[PaymentMethod, bool]]:
-    """The contact's saved methods, each with whether it has expired."""
+    """The contact's saved methods, cards first, each with whether it has
+    expired. A bank account whose verification failed is left out: it will
+    never pay (one waiting for its deposits is shown, not chosen)."""
     today = timezone.localdate()
-    return [(m, m.expired_on(today)) for m in payment_methods_of(contact=viewer.contact)]
+    methods = payment_methods_of(contact=viewer.contact).exclude(
+        verification=PaymentMethod.Verification.FAILED
+    )
+    return [(m, m.expired_on(today)) for m in methods]
 
 
 def _default_method(methods: list[tuple[PaymentMethod, bool]]) -> str:
-    usable = [m for m, expired in methods if not expired]
-    chosen = next((m for m in usable if m.is_default), usable[0] if usable else None)
+    """The default card, else the default bank account, else the first that
+    can be charged; else a new card."""
+    usable = [m for m, expired in methods if not expired and m.chargeable]
+    defaults = sorted((m for m in usable if m.is_default), key=lambda m: m.is_bank_account)
+    chosen = next(iter(defaults), usable[0] if usable else None)
     return str(chosen.pk) if chosen else NEW_CARD
 
 
@@ -78,13 +92,16 @@ def _pay_screen(
     card_form: CardTokenForm,
     status: int = 200,
 ) -> HttpResponse:
+    pending = invoice_reserved(invoice)
     context = {
         "invoice": invoice,
         "methods": methods,
         "form": form,
         "card_form": card_form,
-        "card_entry": card_entry_of(request),
+        "card_entry": entry_or_none(contact=viewer_of(request).contact, language=get_language()),
         "new_card": NEW_CARD,
+        "pending": pending,
+        "payable": invoice.balance - pending,
     }
     return render(request, "portal/invoice_pay.html", context, status=status)
 
@@ -103,9 +120,13 @@ def invoice_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
         if not invoice.is_due:
             messages.info(request, _("This invoice has nothing left to pay."))
             return redirect("portal:invoice", invoice.pk)
+        payable = invoice.balance - invoice_reserved(invoice)
+        if payable <= 0:
+            messages.info(request, _("A payment on this invoice is already being processed."))
+            return redirect("portal:invoice", invoice.pk)
         initial = {
             "method": _default_method(methods),
-            "amount": invoice.balance,
+            "amount": payable,
             "idempotency_key": uuid.uuid4().hex,
         }
         form = InvoicePayForm(initial=initial)
@@ -203,7 +224,7 @@ def _confirm(request: HttpRequest, viewer: Viewer, pk: int, form: InvoicePayForm
 
 def _payment_or_404(viewer: Viewer, pk: int, payment_pk: int) -> Payment:
     invoice = _invoice_or_404(viewer, pk)
-    payments = invoice.payments.select_related("method")
+    payments = invoice.payments.select_related("method", "paid_by")
     payment = get_object_or_404(payments, pk=payment_pk)
     payment.invoice = invoice
     return payment
@@ -218,7 +239,9 @@ def payment_detail(request: HttpRequest, pk: int, payment_pk: int) -> HttpRespon
     viewer = section_or_404(request, Invoice)
     payment = _payment_or_404(viewer, pk, payment_pk)
     progress = None
-    if payment.status == Payment.Status.PENDING and not viewer.preview:
+    # A bank payment clearing is settled by the processor's webhook days later:
+    # asking each time the page is shown would learn nothing sooner.
+    if payment.status == Payment.Status.PENDING and not payment.processing and not viewer.preview:
         progress = payment_refresh(payment=payment)
         payment = progress.payment
     context = {

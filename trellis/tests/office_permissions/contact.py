@@ -21,6 +21,8 @@ ENTRIES: dict[str, Entry] = {
     "office:contact-password-reset": button(CONTACT_VIEW, INVITE),
     "office:contact-portal-access": button(CONTACT_VIEW, INVITE),
     "office:contact-view-as": button(*VIEW_AS, lands="/"),
+    # Staff turn a contact's autopay off (never on) as they change the contact.
+    "office:contact-autopay-turn-off": button(CONTACT_VIEW, CHANGE),
     "office:contact-troubleshoot": Entry(shows(CONTACT_VIEW), shows(CONTACT_VIEW)),
     # Typing a card for a contact: saving payment methods, on a contact staff may change.
     "office:contact-payment-method": Entry(

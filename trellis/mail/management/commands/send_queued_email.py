@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 from typing import Any
 
@@ -12,13 +13,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from trellis.autopay.charging import autopay_run
 from trellis.billing.payments import payment_notices_due
 from trellis.billing.reconciliation import payments_reconcile
+from trellis.bulk_charging.services import items_unfinished_charge
 from trellis.inbox.services import inbox_sweep
 from trellis.mail.delivery import DueRun, email_deliver_due
 from trellis.sandbox_processor.events import sandbox_events_deliver_due
 
 logger = logging.getLogger(__name__)
+
+AUTOPAY_EVERY = 3600.0  # seconds between two autopay runs of a looping sweeper
 
 
 class Command(BaseCommand):
@@ -29,6 +34,7 @@ class Command(BaseCommand):
         "it is enabled); settle the portal payments left pending from what the "
         "payment processor says (as `trellis payments_reconcile` does); and bring up in "
         "the office's inbox the payments still pending and invitations not accepted. "
+        "With --loop, it also runs autopay (`trellis autopay_run`) once an hour. "
         "With --loop, keep doing it every --interval seconds. Prints a line for the email "
         "(once: always; --loop: when some was due) and, when a payment was settled or "
         "newly listed, the line `trellis payments_reconcile` prints."
@@ -64,6 +70,7 @@ class Command(BaseCommand):
             stopping.set()
 
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        autopay_last: float | None = None
         self.stdout.write(f"Sending queued email every {interval:g}s; stop with Ctrl-C or SIGTERM.")
         try:
             while not stopping.is_set():
@@ -74,6 +81,10 @@ class Command(BaseCommand):
                 self.reconcile()
                 inbox_sweep()  # payments pending too long, invitations unanswered
                 payment_notices_due()  # receipts whose task was lost
+                self.bulk_charges_unfinished()
+                if autopay_last is None or time.monotonic() - autopay_last >= AUTOPAY_EVERY:
+                    self.autopay()
+                    autopay_last = time.monotonic()
                 self.report(run, quiet_when_idle=True)
                 if run.total < limit:  # a full batch means more is due: go on at once
                     stopping.wait(interval)
@@ -98,6 +109,25 @@ class Command(BaseCommand):
             return
         if reconciled.succeeded or reconciled.failed or reconciled.listed:
             self.stdout.write(reconciled.summary())
+
+    def bulk_charges_unfinished(self) -> None:
+        """The items of staff's bulk charges whose worker was lost, charged
+        again with the same keys (trellis.bulk_charging.services)."""
+        try:
+            items_unfinished_charge()
+        except Exception:
+            logger.exception("Charging the unfinished bulk charge items failed")
+
+    def autopay(self) -> None:
+        """Today's autopay notices and charges (each invoice at most once a
+        day, so once an hour is plenty); a failure waits for the next hour."""
+        try:
+            run = autopay_run()
+        except Exception:
+            logger.exception("The autopay run failed")
+            return
+        if run.notices or run.charged or run.problems:
+            self.stdout.write(run.summary())
 
     def report(self, run: DueRun, *, quiet_when_idle: bool) -> None:
         if run.total == 0 and quiet_when_idle:

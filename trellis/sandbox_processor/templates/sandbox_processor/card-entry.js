@@ -5,8 +5,9 @@
  * ([data-sandbox-card-entry]), puts the field's iframe in it, and hooks the
  * enclosing <form>. On submit (only when the form's checked input[name=method]
  * has the container's data-when-method value, if it has one) it asks the
- * frame {type: "tokenize"}; on {type: "token"} it fills input[name=card_token]
- * and submits the form; on {type: "error"} it lets the customer correct the
+ * frame {type: "tokenize"}; on {type: "token"} it fills the input named by the
+ * container's data-token-field (card_token by default; bank_token for the
+ * bank account field) and submits the form; on {type: "error"} it lets the customer correct the
  * card in the frame. Messages are taken only from the frame's window at the
  * sandbox's origin, and sent only to that origin.
  */
@@ -19,7 +20,8 @@
     var origin = container.getAttribute("data-origin");
     var whenMethod = container.getAttribute("data-when-method");
     if (!form) return;
-    var tokenInput = form.querySelector('input[name="card_token"]');
+    var tokenField = container.getAttribute("data-token-field") || "card_token";
+    var tokenInput = form.querySelector('input[name="' + tokenField + '"]');
     var frame = document.createElement("iframe");
     frame.src = container.getAttribute("data-field-url");
     frame.title = container.getAttribute("data-title") || "";

@@ -1,8 +1,11 @@
-/* The sandbox's card field, inside the merchant's iframe.
+/* The sandbox's card field, inside the merchant's iframe; and its bank
+ * account field, whose form names its fields (data-fields) and its kind
+ * (data-kind="bank_account", sent to the API).
  *
- * The merchant's page asks {type: "tokenize"}; this posts the card to the
- * sandbox's API (same origin as this frame), shows any errors here, and
- * answers {type: "token", token, card} or {type: "error"}. It also sends
+ * The merchant's page asks {type: "tokenize"}; this posts the card (or the
+ * bank account) to the sandbox's API (same origin as this frame), shows any
+ * errors here, and answers {type: "token", token, card} ({type: "token",
+ * token, bank_account} for a bank account) or {type: "error"}. It also sends
  * {type: "resize", height} and, when Enter is pressed here, {type: "submit"}.
  * Messages go to the merchant's origin only (from the server's settings), and
  * are taken only from the parent window at that origin.
@@ -12,7 +15,8 @@
   var form = document.getElementById("card-field");
   var merchantOrigin = form.getAttribute("data-merchant-origin");
   var apiUrl = form.getAttribute("data-api-url");
-  var fields = ["number", "exp_month", "exp_year", "cvv"];
+  var fields = (form.getAttribute("data-fields") || "number exp_month exp_year cvv").split(" ");
+  var kind = form.getAttribute("data-kind");
   var busy = false;
 
   function tell(message) {
@@ -47,8 +51,10 @@
 
   function values() {
     var body = { setup: form.getAttribute("data-setup") };
+    if (kind) body.kind = kind;
     fields.forEach(function (name) {
-      body[name] = document.getElementById(name).value;
+      // A text input's value, or the checked radio's in a group ("" if none).
+      body[name] = form.elements[name].value;
     });
     return body;
   }
@@ -76,7 +82,10 @@
       .then(function (result) {
         if (result.ok && result.data.id) {
           showErrors({});
-          tell({ type: "token", token: result.data.id, card: result.data.card });
+          var answer = { type: "token", token: result.data.id };
+          if (result.data.card) answer.card = result.data.card;
+          if (result.data.bank_account) answer.bank_account = result.data.bank_account;
+          tell(answer);
         } else if (result.data && result.data.errors) {
           showErrors(result.data.errors);
           tell({ type: "error" });

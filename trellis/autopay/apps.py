@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AutopayConfig(AppConfig):
+    name = "trellis.autopay"
+    label = "autopay"
