@@ -15,6 +15,10 @@ idempotency key Trellis charged with:
   processor did not answer → left pending, and listed for staff in the
   office's inbox (once per payment).
 
+A charge still waiting for the customer's bank an hour on (ABANDONED: the
+prompt was closed, never answered) is canceled at the processor, so it can
+no longer complete, and released like one not charged.
+
 A bank payment (ACH) is processing for days by nature: its webhook settles
 it. It is asked about only once it has been processing longer than
 BANK_CLEARING, and then listed for staff if still clearing.
@@ -57,6 +61,9 @@ logger = logging.getLogger(__name__)
 # longer than Stripe's search lags behind a new PaymentIntent (up to a minute),
 # so "not found" means not there.
 RECONCILE_AFTER = timedelta(minutes=5)
+# A charge waiting this long for the customer to confirm it with their bank
+# (3-D Secure) was abandoned: it is canceled at the processor and released.
+ABANDONED = timedelta(hours=1)
 # A bank payment (ACH) clears or is returned within a few business days; one
 # still processing after this is asked about, and listed for staff.
 BANK_CLEARING = timedelta(days=7)
@@ -127,7 +134,7 @@ def payments_reconcile(*, now: datetime | None = None, limit: int = 100) -> Reco
     run = ReconcileRun()
     gateway = get_gateway()
     for payment in payments:
-        outcome = _reconcile(payment=payment, gateway=gateway)
+        outcome = _reconcile(payment=payment, gateway=gateway, now=now)
         if outcome == Payment.Status.SUCCEEDED:
             run.succeeded += 1
         elif outcome == Payment.Status.FAILED:
@@ -152,7 +159,7 @@ def _refunds_reconcile(run: ReconcileRun, *, asked: tuple[datetime, datetime], l
             run.refund_pending += 1
 
 
-def _reconcile(*, payment: Payment, gateway: Gateway) -> str:
+def _reconcile(*, payment: Payment, gateway: Gateway, now: datetime) -> str:
     """What became of the payment: "succeeded" or "failed" once settled, else
     why it stays pending ("open at the processor", "processor did not answer",
     "made through another processor"), as staff read it in the inbox item."""
@@ -163,6 +170,12 @@ def _reconcile(*, payment: Payment, gateway: Gateway) -> str:
         lookup = gateway.charge_lookup(
             idempotency_key=payment.idempotency_key, reference=payment.processor_reference
         )
+        if lookup.state == "pending" and lookup.action and payment.created_at < now - ABANDONED:
+            # The customer never answered their bank: give it up, so the
+            # amount it holds back on the invoice is free again.
+            lookup = gateway.charge_cancel(
+                idempotency_key=payment.idempotency_key, reference=lookup.reference
+            )
     except GatewayUnavailable:
         logger.warning("Payment %s: the processor did not answer", payment.pk, exc_info=True)
         return "processor did not answer"

@@ -67,6 +67,9 @@ REASONS = {
     "authentication_required": gettext_noop(
         "Your bank needs you to confirm this payment. Pay it yourself from the invoice page."
     ),
+    "authentication_abandoned": gettext_noop(
+        "The payment was not confirmed with your bank in time. You have not been charged."
+    ),
     "authentication_failed": gettext_noop(
         "Your bank could not confirm this payment. Try again or use another card."
     ),

@@ -163,6 +163,17 @@ def charge_authenticate(*, authentication_id: str, confirmed: bool) -> Charge | 
         return charge
 
 
+def charge_abandon(*, reference: str) -> Charge | None:
+    """The merchant gives up a charge still waiting for the customer's bank:
+    it fails ("authentication_abandoned", with its event) and the prompt no
+    longer completes it. A charge that ended already is left as it is."""
+    with transaction.atomic():
+        charge = Charge.objects.select_for_update().filter(reference=reference).first()
+        if charge is not None and charge.status == Charge.Status.REQUIRES_ACTION:
+            charge_settle(charge, failure_code="authentication_abandoned")
+        return charge
+
+
 def charge_find(*, idempotency_key: str, reference: str = "") -> Charge | None:
     charge = Charge.objects.filter(idempotency_key=idempotency_key).first()
     if charge is None and reference:

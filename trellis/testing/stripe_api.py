@@ -103,6 +103,11 @@ ROUTES: list[Route] = [
         lambda w, m, b: w.payment_intent_search(str(b.get("query", ""))),
     ),
     ("GET", re.compile(r"/v1/payment_intents/(\w+)"), lambda w, m, b: w.payment_intent(m[1])),
+    (
+        "POST",
+        re.compile(r"/v1/payment_intents/(\w+)/cancel"),
+        lambda w, m, b: w.payment_intent_cancel(m[1], b),
+    ),
     ("POST", re.compile(r"/v1/refunds"), lambda w, m, b: w.refund_create(b)),
     ("GET", re.compile(r"/v1/charges/(\w+)"), lambda w, m, b: w.charge(m[1])),
 ]

@@ -324,6 +324,26 @@ class StripeWorld:
             )
         return public(intent)
 
+    def payment_intent_cancel(self, id_: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Stripe cancels a PaymentIntent not finished yet; one that succeeded
+        or was canceled already answers 400 payment_intent_unexpected_state."""
+        intent = self._get(id_, "payment_intent")
+        if intent["status"] in ("succeeded", "canceled"):
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                "You cannot cancel this PaymentIntent because it has a status of "
+                f"{intent['status']}.",
+                code="payment_intent_unexpected_state",
+            )
+        intent.update(
+            status="canceled",
+            next_action=None,
+            canceled_at=int(time.time()),
+            cancellation_reason=body.get("cancellation_reason") or None,
+        )
+        return public(intent)
+
     def payment_intent_search(self, query: str) -> dict[str, Any]:
         match = SEARCH_QUERY.match(query.strip())
         if match is None:

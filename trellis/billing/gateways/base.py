@@ -249,6 +249,13 @@ class Gateway(Protocol):
         Trellis knows it, the processor's `reference`)."""
         ...
 
+    def charge_cancel(self, *, idempotency_key: str, reference: str) -> ChargeLookup:
+        """Give up a charge still waiting for the customer's bank (a 3-D Secure
+        prompt never answered), so it can no longer be completed. Returns what
+        the processor then knows of it: failed (canceled), or succeeded if the
+        customer confirmed it just before."""
+        ...
+
     def refund(
         self, *, reference: str, amount: Decimal, currency: str, idempotency_key: str
     ) -> Refund:

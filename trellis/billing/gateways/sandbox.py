@@ -180,6 +180,12 @@ class SandboxGateway:
             return Charge(reference=charge.reference, amount=charge.amount, status="processing")
         return Charge(reference=charge.reference, amount=charge.amount)
 
+    def charge_cancel(self, *, idempotency_key: str, reference: str) -> ChargeLookup:
+        found = processor.charge_find(idempotency_key=idempotency_key, reference=reference)
+        if found is not None:
+            processor.charge_abandon(reference=found.reference)
+        return self.charge_lookup(idempotency_key=idempotency_key, reference=reference)
+
     def charge_lookup(self, *, idempotency_key: str, reference: str = "") -> ChargeLookup:
         charge = processor.charge_find(idempotency_key=idempotency_key, reference=reference)
         if charge is None:

@@ -262,6 +262,23 @@ class StripeGateway:
         logger.warning("PaymentIntent %s is %s after its create", intent.id, intent.status)
         raise GatewayUnavailable("The payment processor has not finished this payment yet.")
 
+    def charge_cancel(self, *, idempotency_key: str, reference: str) -> ChargeLookup:
+        """Cancel the PaymentIntent (cancellation_reason "abandoned"); one that
+        ended meanwhile cannot be and is answered as it ended."""
+        lookup = self.charge_lookup(idempotency_key=idempotency_key, reference=reference)
+        if lookup.state != "pending" or not lookup.reference:
+            return lookup
+        with _unavailable_on_errors("a PaymentIntent cancel"):
+            try:
+                intent = self._client.v1.payment_intents.cancel(
+                    lookup.reference,
+                    {"cancellation_reason": "abandoned"},
+                    {"idempotency_key": f"{idempotency_key}-cancel"},
+                )
+            except stripe.InvalidRequestError:  # it succeeded or was canceled meanwhile
+                intent = self._client.v1.payment_intents.retrieve(lookup.reference)
+        return self._lookup_of(intent)
+
     def charge_lookup(self, *, idempotency_key: str, reference: str = "") -> ChargeLookup:
         """The PaymentIntent `reference` or, when Trellis never learned it, the
         one whose metadata holds `idempotency_key` (Stripe's search, which can

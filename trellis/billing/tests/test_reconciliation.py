@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -6,8 +7,9 @@ import time_machine
 from django.core.management import call_command
 
 from trellis.billing.models import Invoice, Payment
+from trellis.billing.payments import payment_problem
 from trellis.billing.processor_results import payment_refresh
-from trellis.billing.reconciliation import payments_reconcile
+from trellis.billing.reconciliation import ABANDONED, payments_reconcile
 from trellis.billing.tasks import payments_reconcile as payments_reconcile_task
 from trellis.billing.tests.processor_world import (
     UNREACHABLE,
@@ -140,6 +142,34 @@ def test_a_charge_still_waiting_for_the_bank_is_left_pending_and_listed_once(con
     assert item.data["amount"] == "100.00"
     assert item.data["reconciliation"] == "open at the processor"
     assert told_not_charged() == []
+
+
+def test_a_charge_the_customer_never_confirmed_is_canceled_after_an_hour_and_released(contact):
+    payment = waiting_for_the_bank(contact)
+    prompt = payment_refresh(payment=payment).action
+
+    with committed():
+        run = payments_reconcile(now=payment.created_at + ABANDONED + timedelta(minutes=1))
+
+    assert run.failed == 1
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.FAILED
+    assert "not confirmed with your bank in time" in payment.failure_message
+    assert sandbox_charges(payment) == [SandboxCharge.Status.FAILED]
+    assert len(told_not_charged()) == 1
+    payment.invoice.refresh_from_db()
+    assert (
+        payment_problem(  # its amount is free again
+            invoice=payment.invoice,
+            contact=contact,
+            method=payment.method,
+            amount=Decimal("100.00"),
+        )
+        == ""
+    )
+    # Confirming at the bank afterwards no longer charges anything.
+    bank_answers(prompt, confirmed=True)
+    assert sandbox_charges(payment) == [SandboxCharge.Status.FAILED]
 
 
 def test_a_processor_that_does_not_answer_leaves_it_pending_and_listed(contact, settings):

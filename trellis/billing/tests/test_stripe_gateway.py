@@ -376,3 +376,31 @@ def test_a_wrong_secret_key_is_unavailable_not_a_decline(stripe_api, settings, c
     settings.STRIPE_SECRET_KEY = "sk_test_wrong"
     with pytest.raises(GatewayUnavailable):
         pay(get_gateway(), customer, "pm_card_visa")
+
+
+def test_an_abandoned_confirmation_is_canceled_at_stripe(stripe_api, gateway, customer):
+    card = saved_card(stripe_api, gateway, customer, "pm_card_authenticationRequired")
+    charge = pay(gateway, customer, card.token, key="pay-3ds", present=True)
+
+    lookup = gateway.charge_cancel(idempotency_key="pay-3ds", reference=charge.reference)
+
+    assert (lookup.state, lookup.message) == (
+        "failed",
+        "The payment was canceled, and nothing was charged.",
+    )
+    intent = stripe_api.get(charge.reference)
+    assert (intent["status"], intent["cancellation_reason"]) == ("canceled", "abandoned")
+    [cancel] = stripe_api.requests_to("POST", f"/v1/payment_intents/{charge.reference}/cancel")
+    assert cancel.header("Idempotency-Key") == "pay-3ds-cancel"
+
+
+def test_a_confirmation_completed_before_the_cancel_stays_paid(stripe_api, gateway, customer):
+    card = saved_card(stripe_api, gateway, customer, "pm_card_authenticationRequired")
+    charge = pay(gateway, customer, card.token, key="pay-3ds", present=True)
+    stripe_api.complete_action(charge.reference)
+
+    lookup = gateway.charge_cancel(idempotency_key="pay-3ds", reference=charge.reference)
+
+    assert lookup.state == "succeeded"
+    assert stripe_api.get(charge.reference)["status"] == "succeeded"
+    assert stripe_api.requests_to("POST", f"/v1/payment_intents/{charge.reference}/cancel") == []
